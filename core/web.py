@@ -1,0 +1,270 @@
+"""What every package's Flask views share: the request's session and clock, role checks for pages,
+and `ApiBlueprint`, which validates JSON requests with pydantic models and records each operation
+so that `/api/openapi.json` is generated from the very declarations that validate.
+
+Views own the transaction: they call services, then `db_session().commit()` once.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, Flask, current_app, g, jsonify, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from pydantic import BaseModel, ConfigDict
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy.orm import Session
+
+from core.auth import Role, StaffUser, resolve_token
+from core.config import Settings
+from core.db import Database
+from core.errors import DomainError, Forbidden, Unauthorized, ValidationError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class AppState:
+    """What the app factory hangs on `app.extensions["charity"]`."""
+
+    settings: Settings
+    db: Database
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    demo: bool = False
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def app_state(app: Flask | None = None) -> AppState:
+    return cast(AppState, (app or current_app).extensions["charity"])
+
+
+def settings() -> Settings:
+    return app_state().settings
+
+
+def now() -> datetime:
+    """The current instant (aware UTC); tests replace the app's clock."""
+    return app_state().clock()
+
+
+def db_session() -> Session:
+    """The request's session, opened on first use and closed when the request ends."""
+    if "db_session" not in g:
+        g.db_session = app_state().db.session()
+    return cast(Session, g.db_session)
+
+
+def close_db_session(_exc: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def roles_required(*roles: Role | str) -> Callable[[F], F]:
+    """Page decorator: signed in, with one of `roles` (or a role that implies it)."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return redirect(url_for("pos.login", next=request.full_path))
+            if roles and not current_user.has_role(*roles):
+                raise Forbidden("您的账号无权使用此功能")
+            return view(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate
+
+
+# --- JSON API -------------------------------------------------------------------------------
+
+
+class ApiModel(BaseModel):
+    """Base of request and answer models: unknown fields are refused, names kept as written."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+@dataclass(frozen=True)
+class Operation:
+    path: str
+    method: str
+    endpoint: str
+    summary: str
+    roles: tuple[str, ...] | None
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    errors: tuple[str, ...]
+    tag: str
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "不认识的字段",
+    "string_type": "应为文本",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "bool_type": "应为 true 或 false",
+    "list_type": "应为列表",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "too_short": "不能为空",
+    "too_long": "太长",
+    "string_too_short": "不能为空",
+    "string_too_long": "太长",
+    "greater_than": "应大于",
+    "less_than_equal": "超出范围",
+    "enum": "取值无效",
+    "literal_error": "取值无效",
+    "uuid_parsing": "应为 UUID",
+}
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "请求"
+
+
+def describe_validation_error(exc: PydanticValidationError) -> str:
+    """One Chinese sentence naming the first bad field, e.g. `字段 lines[0].qty：应为整数`."""
+    first = exc.errors()[0]
+    where = _field_path(tuple(first["loc"]))
+    kind = first["type"]
+    if kind == "value_error":
+        # our own validators raise ValueError with a Chinese message
+        text = str(first.get("ctx", {}).get("error", first["msg"]))
+    else:
+        text = _PYDANTIC_MESSAGES.get(kind, first["msg"])
+    more = len(exc.errors()) - 1
+    suffix = f"（另有 {more} 处错误）" if more > 0 else ""
+    return f"字段 {where}：{text}{suffix}"
+
+
+def _bearer_user() -> StaffUser:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer ") or not header[7:].strip():
+        raise Unauthorized("需要登录：请求头缺少 Authorization: Bearer 令牌")
+    return resolve_token(db_session(), header[7:].strip(), at=now())
+
+
+def api_user() -> StaffUser:
+    """The user of the current API request (after an operation with roles)."""
+    return cast(StaffUser, g.api_user)
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header.startswith("Bearer ") else None
+
+
+_RULE_PARAM = re.compile(r"<(?:[a-z]+:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
+
+
+class ApiBlueprint(Blueprint):
+    """A blueprint of JSON operations under /api/v1, each declared once with its models."""
+
+    def __init__(self, name: str, import_name: str, *, tag: str) -> None:
+        super().__init__(name, import_name, url_prefix="/api/v1")
+        self.tag = tag
+        self.operations: list[Operation] = []
+
+    def operation(
+        self,
+        rule: str,
+        *,
+        method: str = "GET",
+        summary: str,
+        roles: tuple[Role | str, ...] | None = (),
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        status: int = 200,
+        errors: tuple[str, ...] = (),
+    ) -> Callable[[F], F]:
+        """Declare an operation. `roles=None`: public; `()`: any signed-in user; else those roles.
+        The view receives `body=` and/or `query=` as validated models."""
+
+        def decorate(view: F) -> F:
+            @functools.wraps(view)
+            def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+                if roles is not None:
+                    user = _bearer_user()
+                    if roles and not user.has_role(*roles):
+                        raise Forbidden("您的账号无权进行此操作")
+                    g.api_user = user
+                if body is not None:
+                    payload = request.get_json(silent=True)
+                    if payload is None:
+                        raise ValidationError("请求体不是有效的 JSON")
+                    try:
+                        kwargs["body"] = body.model_validate(payload)
+                    except PydanticValidationError as exc:
+                        raise ValidationError(describe_validation_error(exc)) from None
+                if query is not None:
+                    try:
+                        kwargs["query"] = query.model_validate(request.args.to_dict())
+                    except PydanticValidationError as exc:
+                        raise ValidationError(describe_validation_error(exc)) from None
+                result = view(*args, **kwargs)
+                if isinstance(result, BaseModel):
+                    return jsonify(result.model_dump(mode="json")), status
+                if isinstance(result, dict):
+                    return jsonify(result), status
+                return cast(ResponseReturnValue, result)
+
+            self.add_url_rule(rule, view_func=wrapper, methods=[method])
+            self.operations.append(
+                Operation(
+                    path=(self.url_prefix or "") + _RULE_PARAM.sub(r"{\1}", rule),
+                    method=method.lower(),
+                    endpoint=f"{self.name}.{view.__name__}",
+                    summary=summary,
+                    roles=None if roles is None else tuple(str(r) for r in roles),
+                    body=body,
+                    query=query,
+                    response=response,
+                    status=status,
+                    errors=errors,
+                    tag=self.tag,
+                )
+            )
+            return cast(F, wrapper)
+
+        return decorate
+
+
+def api_operations(app: Flask) -> list[Operation]:
+    ops: list[Operation] = []
+    for bp in app.blueprints.values():
+        if isinstance(bp, ApiBlueprint):
+            ops.extend(bp.operations)
+    return ops
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(error: DomainError) -> ResponseReturnValue:
+    response = jsonify(error.to_json())
+    response.status_code = error.status
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="charity"'
+    retry = error.details.get("retry_after")
+    if retry is not None:
+        response.headers["Retry-After"] = str(retry)
+    return response

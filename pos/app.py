@@ -1,0 +1,228 @@
+"""The app factory: one Flask app serving the pages and the JSON API of every package."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+import cards.views
+import clothing_exchange.views
+import core
+import inventory.views
+import pos.views
+from core.auth import StaffUser
+from core.config import ConfigError, Settings, load_settings
+from core.db import Database
+from core.errors import DomainError, Forbidden, NotFound, Unauthorized, ValidationError
+from core.money import Money
+from core.openapi import build_openapi
+from core.web import (
+    ApiBlueprint,
+    AppState,
+    app_state,
+    close_db_session,
+    db_session,
+    error_response,
+    is_api_request,
+)
+
+log = logging.getLogger(__name__)
+
+VERSION = "0.1.0"
+
+_DOMAIN_VIEWS = (pos.views, cards.views, inventory.views, clothing_exchange.views)
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Session cookies are Secure whenever the request came over HTTPS (or config says always)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    clock: Callable[[], datetime] | None = None,
+    demo: bool = False,
+    testing: bool = False,
+) -> Flask:
+    """Build the app. Outside demo and testing a secret key is required."""
+    settings = settings or load_settings()
+    secret = settings.security.secret_key
+    if not secret:
+        if not (demo or testing):
+            raise ConfigError(
+                "未设置 security.secret_key（或环境变量 CHARITY_SECRET_KEY），"
+                "正式运行必须设置；演示请用 charity serve --demo"
+            )
+        secret = secrets.token_hex(32)
+
+    app = Flask(
+        "pos",
+        static_folder=str(Path(core.__file__).parent / "static"),
+        template_folder=str(Path(pos.views.__file__).parent / "templates"),
+    )
+    app.jinja_loader = _loaders(app)
+    app.config.update(
+        SECRET_KEY=secret,
+        TESTING=testing,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.security.cookie_secure,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=32 * 1024 * 1024,
+    )
+    app.session_interface = _SessionInterface()
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["charity"] = AppState(
+        settings=settings,
+        db=database or Database(settings.database.url),
+        clock=clock or (lambda: datetime.now(UTC)),
+        demo=demo,
+    )
+
+    login_manager = LoginManager(app)
+    login_manager.login_view = "pos.login"
+    login_manager.login_message = "请先登录"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str) -> StaffUser | None:
+        user = db_session().get(StaffUser, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    csrf = CSRFProtect(app)
+    for module in _DOMAIN_VIEWS:
+        for name in ("bp", "api"):
+            blueprint = getattr(module, name, None)
+            if blueprint is None:
+                continue
+            if isinstance(blueprint, ApiBlueprint):
+                csrf.exempt(blueprint)  # bearer tokens, not cookies: no CSRF to forge
+            app.register_blueprint(blueprint)
+        init = getattr(module, "init_app", None)
+        if init is not None:
+            init(app)
+
+    app.teardown_appcontext(close_db_session)
+    _register_errors(app)
+    _register_meta_routes(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _loaders(app: Flask) -> Any:
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    return ChoiceLoader(
+        [
+            FileSystemLoader(str(Path(pos.views.__file__).parent / "templates")),
+            FileSystemLoader(str(Path(core.__file__).parent / "templates")),
+            *([app.jinja_loader] if app.jinja_loader else []),
+        ]
+    )
+
+
+def nav_entries() -> list[tuple[str, str, tuple[str, ...]]]:
+    """The back-office menu: every package's NAV entries, in layer order."""
+    entries: list[tuple[str, str, tuple[str, ...]]] = []
+    for module in _DOMAIN_VIEWS:
+        entries.extend(getattr(module, "NAV", []))
+    return entries
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError) -> Any:
+        if is_api_request():
+            return error_response(error)
+        return render_template("error.html", error=error), error.status
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> Any:
+        return render_template(
+            "error.html", error=ValidationError("页面已过期，请刷新页面后重试")
+        ), 400
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        mapped: DomainError
+        if status == 404:
+            mapped = NotFound("接口不存在" if is_api_request() else "页面不存在")
+        elif status == 401:
+            mapped = Unauthorized("需要登录")
+        elif status == 403:
+            mapped = Forbidden("无权访问")
+        elif status == 405:
+            mapped = ValidationError(f"不支持的请求方法 {request.method}")
+        elif status == 413:
+            mapped = ValidationError("上传的内容太大")
+        elif status == 429:
+            mapped = ValidationError("请求太频繁，请稍后再试")
+        else:
+            mapped = ValidationError(error.description or "请求无效")
+        if is_api_request():
+            response = jsonify(mapped.to_json())
+            response.status_code = status
+            return response
+        return render_template("error.html", error=mapped), status
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Any:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if app.testing:
+            raise error
+        if is_api_request():
+            body = {"error": {"code": "internal_error", "message": "系统内部错误，请联系管理员"}}
+            return jsonify(body), 500
+        return render_template("error.html", error=None), 500
+
+
+def _register_meta_routes(app: Flask) -> None:
+    @app.get("/healthz")
+    def healthz() -> Any:
+        from sqlalchemy import text
+
+        db_session().execute(text("SELECT 1"))
+        return {"status": "ok", "database": app_state().db.dialect, "version": VERSION}
+
+    @app.get("/api/openapi.json")
+    def openapi() -> Any:
+        return build_openapi(app, title="慈善超市 API", version=VERSION)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        state = app_state()
+        return {
+            "store_name": state.settings.store.name,
+            "demo_mode": state.demo,
+            "nav_entries": nav_entries,
+        }
+
+    @app.template_filter("money")
+    def _money(value: Money | int | None) -> str:
+        if value is None:
+            return ""
+        return (value if isinstance(value, Money) else Money(value)).format()
+
+    @app.template_filter("local")
+    def _local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        if value is None:
+            return ""
+        return value.astimezone(app_state().settings.tz).strftime(fmt)

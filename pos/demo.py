@@ -1,0 +1,33 @@
+"""The demo store: staff logins plus every package's sample data, made by the project's own code."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+import cards.demo
+import clothing_exchange.demo
+import inventory.demo
+from core.auth import Role, add_user
+from core.config import Settings
+
+DEMO_LOGINS: tuple[tuple[str, str, Role, str], ...] = (
+    ("cashier", "cashier123", Role.CASHIER, "收银员小王"),
+    ("supervisor", "supervisor123", Role.SUPERVISOR, "店长老李"),
+    ("bureau", "bureau123", Role.BUREAU, "民政局小张"),
+    ("bureau2", "bureau123", Role.BUREAU, "民政局老赵"),
+    ("admin", "admin123", Role.ADMIN, "管理员"),
+)
+
+
+def load_demo(session: Session, settings: Settings, *, at: datetime) -> list[str]:
+    """Fill an empty database; returns the lines to print (the logins first)."""
+    lines = ["演示账号（用户名 / 密码）："]
+    for username, password, role, display in DEMO_LOGINS:
+        add_user(session, username, password, role, at=at, display_name=display)
+        lines.append(f"  {role.label:<6} {username} / {password}")
+    # Lower layers first: clothing stock needs products, sales need cards.
+    for module in (cards.demo, inventory.demo, clothing_exchange.demo):
+        lines.extend(module.load(session, settings, at=at))
+    return lines

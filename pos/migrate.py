@@ -1,0 +1,78 @@
+"""Schema migrations: `charity init` upgrades to every branch head; a developer script makes new
+revisions. The tree has a root (the kernel's tables) and one branch per package, labelled
+`cards`, `inventory`, `clothing`, `pos`, so that packages can grow their tables independently;
+a revision that needs another package's table says so with `depends_on`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.runtime.environment import EnvironmentContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, MetaData
+
+import cards.models
+import clothing_exchange.models
+import core.auth
+import inventory.models
+import pos.models
+from core.db import Base
+
+# Imported for their side effect: their tables join Base.metadata.
+_MODEL_MODULES = (core.auth, cards.models, inventory.models, clothing_exchange.models, pos.models)
+
+target_metadata: MetaData = Base.metadata
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option(
+        "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    )
+    return config
+
+
+def upgrade(engine: Engine) -> list[str]:
+    """Bring the database to the current schema (every branch head); returns the heads."""
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "heads")
+    return current_heads(engine)
+
+
+def current_heads(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return sorted(MigrationContext.configure(connection).get_current_heads())
+
+
+def script_heads(engine: Engine) -> list[str]:
+    return sorted(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+
+
+def is_current(engine: Engine) -> bool:
+    return current_heads(engine) == script_heads(engine)
+
+
+def pending_diff(engine: Engine) -> list[object]:
+    """What the models have that the migrated database lacks (empty when they agree)."""
+    from alembic.autogenerate import compare_metadata
+
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    with engine.connect() as connection:
+        env = EnvironmentContext(alembic_config(engine), script)
+        env.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            compare_type=True,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        migration_context = env.get_context()
+        return list(compare_metadata(migration_context, target_metadata))

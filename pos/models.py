@@ -1,0 +1,1 @@
+"""Tables of the pos package: sales, payments, shifts, print jobs."""
