@@ -7,8 +7,10 @@ growing while. API tokens are random, stored only as their SHA-256, expire, and 
 from __future__ import annotations
 
 import enum
+import getpass
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, String, select
@@ -93,6 +95,32 @@ class StaffUser(Base):
     @property
     def name(self) -> str:
         return self.display_name or self.username
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something, as recorded on every row that moves money or stock or changes a person
+    or a card: a staff user (`user_id`), or the command line (`user_id` None, name `cli:<os user>`)."""
+
+    user_id: int | None
+    name: str
+
+    @classmethod
+    def of(cls, user: StaffUser) -> Actor:
+        return cls(user.id, user.username)
+
+    @classmethod
+    def cli(cls) -> Actor:
+        try:
+            who = getpass.getuser()
+        except (KeyError, OSError):
+            who = "unknown"
+        return cls(None, f"cli:{who}")
+
+    @classmethod
+    def system(cls, what: str) -> Actor:
+        """Work the system does by itself (background retries, demo data)."""
+        return cls(None, f"system:{what}")
 
 
 class ApiToken(Base):

@@ -17,6 +17,7 @@ import click
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from core.auth import Actor
 from core.config import ConfigError, Settings, load_settings
 from core.db import Database, DatabaseUnavailable, check_connection
 from core.errors import DomainError
@@ -48,6 +49,11 @@ class CliContext:
 
     def now(self) -> datetime:
         return self.clock()
+
+    @property
+    def actor(self) -> Actor:
+        """Commands act as `cli:<os user>`: the bureau's own machine, recorded on every row."""
+        return Actor.cli()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

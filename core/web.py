@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.orm import Session
 
-from core.auth import Role, StaffUser, resolve_token
+from core.auth import Actor, Role, StaffUser, resolve_token
 from core.config import Settings
 from core.db import Database
 from core.errors import DomainError, Forbidden, Unauthorized, ValidationError
@@ -164,6 +164,16 @@ def _bearer_user() -> StaffUser:
 def api_user() -> StaffUser:
     """The user of the current API request (after an operation with roles)."""
     return cast(StaffUser, g.api_user)
+
+
+def current_actor() -> Actor:
+    """Who is acting in this request: the API token's user, else the signed-in page user."""
+    user = g.get("api_user")
+    if user is None and current_user.is_authenticated:
+        user = current_user._get_current_object()
+    if user is None:
+        raise Unauthorized("需要登录")
+    return Actor.of(user)
 
 
 def bearer_token() -> str | None:
