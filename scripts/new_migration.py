@@ -18,7 +18,7 @@ from alembic import command
 from core.db import make_engine
 from pos import migrate
 
-BRANCHES = ("kernel", "cards", "inventory", "clothing", "pos")
+BRANCHES = ("kernel", "cards", "inventory", "clothing", "printing", "pos")
 
 
 def main() -> None:
