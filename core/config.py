@@ -84,9 +84,12 @@ class AllowanceSettings:
 @dataclass(frozen=True)
 class InventorySettings:
     block_negative: bool = False
-    scale_prefixes: tuple[str, ...] = ("20", "21", "22", "23", "24", "25", "26", "27", "28", "29")
+    # GS1 keeps 20-29 for in-store use: 20-28 are the scale's, 29 numbers unpackaged goods and
+    # clothing with an ordinary EAN-13 (check digit included), so no scale parser claims them.
+    scale_prefixes: tuple[str, ...] = ("20", "21", "22", "23", "24", "25", "26", "27", "28")
     scale_item_digits: int = 5
     scale_value: str = "price"
+    instore_prefix: str = "29"
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,17 @@ class PrinterSettings:
     drawer_pin: int = 2
     drawer_kick: bool = True
     footer: str = "感谢您的光临 · 慈善超市 爱心传递"
+    chinese_mode: str = "auto"
+    fallback: str = "image"
+    font_path: str = ""
+    status_check: bool = True
+    retry_seconds: int = 30
+    retry_max_age_minutes: int = 30
+
+    @property
+    def columns(self) -> int:
+        """Characters of the normal font per line: 32 on 58 mm paper, 48 on 80 mm."""
+        return 32 if self.paper_width_mm == 58 else 48
 
 
 @dataclass(frozen=True)
@@ -230,6 +244,13 @@ def _rate(key: str, value: Any) -> Decimal:
     return rate
 
 
+def _two_digit_prefix(key: str, value: Any) -> str:
+    text = _as_str(key, value)
+    if len(text) != 2 or not text.isdigit():
+        raise ConfigError(f'配置项 {key} 应为两位数字（如 "29"），实际为 {value!r}')
+    return text
+
+
 def _paper(key: str, value: Any) -> int:
     width = _as_int(key, value)
     if width not in (58, 80):
@@ -275,6 +296,7 @@ _PARSERS: dict[str, dict[str, Callable[[str, Any], Any]]] = {
         "scale_prefixes": _as_str_tuple,
         "scale_item_digits": _positive_int,
         "scale_value": _one_of("price", "weight"),
+        "instore_prefix": _two_digit_prefix,
     },
     "clothing": {
         "items_per_quarter": _as_int,
@@ -298,6 +320,12 @@ _PARSERS: dict[str, dict[str, Callable[[str, Any], Any]]] = {
         "drawer_pin": _as_int,  # 2 or 5, checked with the rest below
         "drawer_kick": _as_bool,
         "footer": _as_str,
+        "chinese_mode": _one_of("auto", "on", "off"),
+        "fallback": _one_of("image", "replace"),
+        "font_path": _as_str,
+        "status_check": _as_bool,
+        "retry_seconds": _positive_int,
+        "retry_max_age_minutes": _positive_int,
     },
     "balance_page": {"base_url": _as_str, "pin": _as_bool, "rate_limit": _as_str},
 }
@@ -360,6 +388,19 @@ def _check_consistency(settings: Settings) -> None:
     ]:
         if not d.min_rate <= rate <= d.max_rate:
             raise ConfigError(f"配置项 {key} 的值 {rate} 不在 [{d.min_rate}, {d.max_rate}] 范围内")
+    inv = settings.inventory
+    for prefix in inv.scale_prefixes:
+        if len(prefix) != 2 or not prefix.isdigit():
+            raise ConfigError(f"配置项 inventory.scale_prefixes 中的 {prefix!r} 应为两位数字")
+    if inv.instore_prefix in inv.scale_prefixes:
+        raise ConfigError(
+            f"配置项 inventory.instore_prefix ({inv.instore_prefix}) 不能同时出现在 "
+            "inventory.scale_prefixes 中（店内码与电子秤条码会混淆）"
+        )
+    if not 1 <= inv.scale_item_digits <= 6:
+        raise ConfigError(
+            f"配置项 inventory.scale_item_digits 应在 1 到 6 之间，实际为 {inv.scale_item_digits!r}"
+        )
     if settings.printer.drawer_pin not in (2, 5):
         raise ConfigError(
             f"配置项 printer.drawer_pin 应为 2 或 5，实际为 {settings.printer.drawer_pin!r}"
