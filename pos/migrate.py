@@ -20,10 +20,18 @@ import clothing_exchange.models
 import core.auth
 import inventory.models
 import pos.models
+import pos.printing.models
 from core.db import Base
 
 # Imported for their side effect: their tables join Base.metadata.
-_MODEL_MODULES = (core.auth, cards.models, inventory.models, clothing_exchange.models, pos.models)
+_MODEL_MODULES = (
+    core.auth,
+    cards.models,
+    inventory.models,
+    clothing_exchange.models,
+    pos.models,
+    pos.printing.models,
+)
 
 target_metadata: MetaData = Base.metadata
 

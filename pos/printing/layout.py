@@ -1,0 +1,370 @@
+"""The one layout engine: a document in, a list of layout operations out, measured in display
+columns of the printer's normal font (32 on 58 mm paper, 48 on 80 mm).
+
+A Han or other full-width character takes two columns, an ASCII character one
+(`unicodedata.east_asian_width` W, F and A count two: Chinese printers print every multi-byte
+GB18030 character from their double-width Hanzi font). Names are wrapped or cut between
+characters, never inside one; amounts are right-aligned and always written with `￥` (U+FFE5),
+never `¥` (U+00A5, absent from GBK). Both the ESC/POS renderer (`adapter`) and the HTML preview
+(`preview`) consume the same operations, so the preview is the printed layout.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from decimal import Decimal
+from typing import Literal
+
+from core.money import Money
+from pos.printing.document import Document, Receipt, ReceiptLine, Slip, ZReport
+
+Align = Literal["left", "center", "right"]
+
+COLUMNS = {58: 32, 80: 48}
+ELLIPSIS = "…"
+NAME_LINES = 2  # a product name wraps to at most this many lines, then is cut with …
+
+
+# --- operations --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Text:
+    """One printed line. `text` fits the line (half the columns when `double`); the renderer
+    aligns it. `double` is double width and height."""
+
+    text: str
+    align: Align = "left"
+    bold: bool = False
+    double: bool = False
+
+    def padded(self, width: int) -> str:
+        """The whole line as it appears on paper, in columns of its own size."""
+        room = width // 2 if self.double else width
+        return pad(self.text, room, self.align)
+
+
+@dataclass(frozen=True)
+class Qr:
+    """A QR code of `data` (the card's balance page), centred."""
+
+    data: str
+
+
+@dataclass(frozen=True)
+class Feed:
+    lines: int = 1
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Feed past the cutter and cut."""
+
+
+@dataclass(frozen=True)
+class Drawer:
+    """Kick the cash drawer open."""
+
+
+Op = Text | Qr | Feed | Cut | Drawer
+
+
+@dataclass(frozen=True)
+class Layout:
+    width: int
+    ops: tuple[Op, ...]
+
+    def lines(self) -> list[str]:
+        """The text lines as printed (for tests and logs): QR as [QR ...], cut as a marker."""
+        out: list[str] = []
+        for op in self.ops:
+            if isinstance(op, Text):
+                out.append(op.padded(self.width).rstrip())
+            elif isinstance(op, Qr):
+                out.append(f"[QR {op.data}]")
+            elif isinstance(op, Feed):
+                out.extend([""] * op.lines)
+            elif isinstance(op, Cut):
+                out.append("[CUT]")
+            else:
+                out.append("[DRAWER]")
+        return out
+
+
+# --- measuring --------------------------------------------------------------------------------
+
+
+def clean(text: str) -> str:
+    """Text safe to send: control characters (an ESC in a product name would be a printer
+    command) become spaces, ¥ becomes ￥, and the string is NFC-normalised."""
+    text = unicodedata.normalize("NFC", text).replace("¥", "￥")
+    return "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text)
+
+
+def char_width(char: str) -> int:
+    """Display columns of one character on a Chinese receipt printer (1 or 2)."""
+    if ord(char) < 0x80:
+        return 1
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F", "A") else 1
+
+
+def width_of(text: str) -> int:
+    return sum(char_width(c) for c in text)
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Split into lines of at most `width` columns, between characters; prefers to break at a
+    space when the word moved down is short. Always at least one line."""
+    if width < 2:
+        raise ValueError("width must be at least 2 columns")
+    lines: list[str] = []
+    current = ""
+    used = 0
+    for char in text:
+        w = char_width(char)
+        if used + w > width:
+            # move a short trailing word down, if the line has a space to break at
+            head, sep, tail = current.rpartition(" ")
+            if sep and head.strip() and tail and char != " " and width_of(tail) <= width // 2:
+                lines.append(head.rstrip())
+                current, used = tail, width_of(tail)
+            else:
+                lines.append(current.rstrip() if current.strip() else current)
+                current, used = "", 0
+            if char == " " and not current:
+                continue
+        current += char
+        used += w
+    lines.append(current)
+    return lines
+
+
+def cut(text: str, width: int, ellipsis: str = ELLIPSIS) -> str:
+    """At most `width` columns; marked with … when something was cut."""
+    if width_of(text) <= width:
+        return text
+    room = width - width_of(ellipsis)
+    out = ""
+    used = 0
+    for char in text:
+        if used + char_width(char) > room:
+            break
+        out += char
+        used += char_width(char)
+    return out + ellipsis
+
+
+def pad(text: str, width: int, align: Align = "left") -> str:
+    gap = max(0, width - width_of(text))
+    if align == "right":
+        return " " * gap + text
+    if align == "center":
+        return " " * (gap // 2) + text + " " * (gap - gap // 2)
+    return text + " " * gap
+
+
+def columns(left: str, right: str, width: int, *, bold: bool = False) -> list[Text]:
+    """`left` at the left, `right` right-aligned on the same line when both fit (at least one
+    space apart); otherwise `left` wrapped and `right` on the last line or a line of its own."""
+    right = cut(right, width)
+    room = width - width_of(right) - 1
+    if room >= 2 and width_of(left) <= room:
+        return [Text(left + " " * (width - width_of(left) - width_of(right)) + right, bold=bold)]
+    parts = wrap(left, width)
+    last = parts[-1]
+    if width_of(last) <= room:
+        head = [Text(p, bold=bold) for p in parts[:-1]]
+        gap = width - width_of(last) - width_of(right)
+        return [*head, Text(last + " " * gap + right, bold=bold)]
+    return [Text(p, bold=bold) for p in parts] + [Text(right, align="right", bold=bold)]
+
+
+def rule(width: int, char: str = "-") -> Text:
+    return Text(char * width)
+
+
+def centred(text: str, width: int, *, bold: bool = False, double: bool = False) -> list[Text]:
+    """Centred, wrapped lines; a double-size title too wide for half the columns prints normal."""
+    text = clean(text)
+    if double and width_of(text) <= width // 2:
+        return [Text(text, align="center", bold=bold, double=True)]
+    return [Text(part, align="center", bold=bold) for part in wrap(text, width)]
+
+
+def fmt_qty(qty: Decimal) -> str:
+    """2 -> "2", 0.512 -> "0.512" (never scientific notation)."""
+    text = f"{qty:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def fmt_at(at: datetime, tz: tzinfo) -> str:
+    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def money(amount: Money) -> str:
+    return amount.format()
+
+
+# --- documents ---------------------------------------------------------------------------------
+
+
+def _header(store_name: str, address: str, title: str | None, reprint: int, width: int) -> list[Op]:
+    ops: list[Op] = [*centred(store_name, width, bold=True, double=True)]
+    if address:
+        ops += centred(address, width)
+    if title:
+        ops += centred(title, width, bold=True, double=True)
+    if reprint:
+        ops += centred(f"重打（副本）第 {reprint} 次", width, bold=True)
+    ops.append(rule(width))
+    return ops
+
+
+def _field(label: str, value: str, width: int) -> list[Text]:
+    return [Text(p) for p in wrap(clean(f"{label}：{value}"), width)]
+
+
+def _goods_line(line: ReceiptLine, width: int) -> list[Op]:
+    name = clean(line.name) + ("（衣物）" if line.clothing else "")
+    parts = wrap(name, width)
+    if len(parts) > NAME_LINES:
+        rest = "".join(parts[NAME_LINES - 1 :])
+        parts = [*parts[: NAME_LINES - 1], cut(rest, width)]
+    ops: list[Op] = [Text(p) for p in parts]
+    unit = clean(line.unit)
+    detail = f"  {fmt_qty(line.qty)}{unit} x {money(line.unit_price)}"
+    ops += columns(detail, money(line.total), width)
+    if line.discounted:
+        ops.append(Text(cut(f"  标价 {money(line.unit_list)}", width)))
+    return ops
+
+
+def layout_receipt(receipt: Receipt, *, width: int, tz: tzinfo) -> Layout:
+    """A sale receipt or a refund slip."""
+    refund = receipt.kind == "refund"
+    ops: list[Op] = _header(
+        receipt.store_name,
+        receipt.store_address,
+        "退货单" if refund else None,
+        receipt.reprint,
+        width,
+    )
+    ops += _field("时间", fmt_at(receipt.at, tz), width)
+    ops += columns(clean(f"终端：{receipt.terminal}"), clean(f"收银员：{receipt.cashier}"), width)
+    ops += _field("退货单号" if refund else "单号", receipt.number, width)
+    if refund and receipt.original_number:
+        ops += _field("原销售单号", receipt.original_number, width)
+    ops.append(rule(width))
+    for line in receipt.lines:
+        ops += _goods_line(line, width)
+    ops.append(rule(width))
+    if refund:
+        ops += columns("退货标价合计", money(receipt.list_total), width)
+        if receipt.discount_total:
+            ops += columns("慈善优惠", money(-receipt.discount_total), width)
+        ops += columns("退款合计", money(receipt.total), width, bold=True)
+        if receipt.paid_card:
+            ops += columns("退回卡内", money(receipt.paid_card), width)
+        if receipt.paid_cash:
+            ops += columns("退还现金", money(receipt.paid_cash), width)
+        if receipt.reason:
+            ops += _field("原因", receipt.reason, width)
+    else:
+        ops += columns("标价合计", money(receipt.list_total), width)
+        ops += columns("慈善优惠", money(-receipt.discount_total), width)
+        ops += columns("应付", money(receipt.total), width, bold=True)
+        if receipt.paid_card or receipt.card_balance_after is not None:
+            ops += columns("卡支付", money(receipt.paid_card), width)
+        ops += columns("现金", money(receipt.paid_cash), width)
+        ops += columns("找零", money(receipt.change), width)
+    card_part: list[Op] = []
+    if receipt.card_balance_after is not None:
+        card_part += columns("卡内余额", money(receipt.card_balance_after), width, bold=True)
+    if receipt.clothing_used is not None:
+        left = "" if receipt.clothing_left is None else f"，剩余 {receipt.clothing_left} 件"
+        card_part += _field("本季度衣物", f"已领 {receipt.clothing_used} 件{left}", width)
+    if receipt.holder_masked or receipt.card_tail:
+        card_part += columns(
+            clean(f"持卡人：{receipt.holder_masked or ''}"),
+            clean(f"卡号尾号 {receipt.card_tail}") if receipt.card_tail else "",
+            width,
+        )
+    if card_part:
+        ops += [*card_part, rule(width)]
+    if receipt.qr_url:
+        ops.append(Qr(receipt.qr_url))
+        ops += centred("扫码查看卡内余额", width)
+    if receipt.footer:
+        ops += centred(receipt.footer, width)
+    ops.append(Cut())
+    if receipt.opens_drawer:
+        ops.append(Drawer())
+    return Layout(width, tuple(ops))
+
+
+def layout_zreport(report: ZReport, *, width: int, tz: tzinfo) -> Layout:
+    """An X or Z shift report: the same engine, label and amount rows."""
+    title = "X 报表（当班）" if report.report == "X" else "Z 报表（交班）"
+    ops: list[Op] = _header(report.store_name, "", title, report.reprint, width)
+    ops += columns(clean(f"终端：{report.terminal}"), clean(f"收银员：{report.cashier}"), width)
+    ops += _field("班次", report.shift_number, width)
+    ops += _field("开班", fmt_at(report.opened_at, tz), width)
+    if report.closed_at is not None:
+        ops += _field("交班", fmt_at(report.closed_at, tz), width)
+    if report.at is not None:
+        ops += _field("打印", fmt_at(report.at, tz), width)
+    ops.append(rule(width))
+    rows: list[tuple[str, str, bool]] = [
+        ("销售笔数", str(report.sales_count), False),
+        ("标价合计", money(report.list_total), False),
+        ("慈善优惠", money(-report.discount_total), False),
+        ("卡支付", money(report.card_total), False),
+        ("现金收入", money(report.cash_total), False),
+        ("退货", f"{report.refunds_count} 笔 {money(report.refunds_total)}", False),
+        ("作废", f"{report.voids_count} 笔", False),
+        ("衣物领取", f"{report.clothing_items} 件", False),
+        ("备用金", money(report.opening_float), False),
+        ("应有现金", money(report.expected_cash), True),
+    ]
+    if report.counted_cash is not None:
+        rows.append(("实点现金", money(report.counted_cash), True))
+    if report.variance is not None:
+        rows.append(("差额", money(report.variance), True))
+    for label, value, bold in rows:
+        ops += columns(label, value, width, bold=bold)
+    if report.reason:
+        ops += _field("差额原因", report.reason, width)
+    ops.append(rule(width))
+    ops += [Text("交班人签字："), Feed(1), Text("店长签字："), Feed(1)]
+    if report.footer:
+        ops += centred(report.footer, width)
+    ops.append(Cut())
+    return Layout(width, tuple(ops))
+
+
+def layout_slip(slip: Slip, *, width: int, tz: tzinfo) -> Layout:
+    ops: list[Op] = _header(slip.store_name, "", slip.title, slip.reprint, width)
+    if slip.terminal:
+        ops += _field("终端", slip.terminal, width)
+    if slip.at is not None:
+        ops += _field("时间", fmt_at(slip.at, tz), width)
+    ops.append(rule(width))
+    for label, value in slip.rows:
+        ops += columns(clean(label), clean(value), width)
+    if slip.footer:
+        ops += centred(slip.footer, width)
+    ops.append(Cut())
+    return Layout(width, tuple(ops))
+
+
+def layout_document(document: Document, *, width: int, tz: tzinfo) -> Layout:
+    """Any document, at `width` columns (32 or 48), times shown in `tz`."""
+    if isinstance(document, Receipt):
+        return layout_receipt(document, width=width, tz=tz)
+    if isinstance(document, ZReport):
+        return layout_zreport(document, width=width, tz=tz)
+    return layout_slip(document, width=width, tz=tz)
