@@ -199,7 +199,7 @@ def _dummy(printer: PrinterSettings) -> Any:
 
     try:
         return Dummy(profile=printer.profile)
-    except escpos.capabilities.NotSupported:
+    except (escpos.capabilities.NotSupported, KeyError):
         raise PrinterError(
             f"打印机型号配置 printer.profile = {printer.profile!r} 不存在（python-escpos 无此型号）"
         ) from None

@@ -294,7 +294,8 @@ def layout_receipt(receipt: Receipt, *, width: int, tz: tzinfo) -> Layout:
             width,
         )
     if card_part:
-        ops += [*card_part, rule(width)]
+        ops += [rule(width), *card_part]
+    ops.append(rule(width))
     if receipt.qr_url:
         ops.append(Qr(receipt.qr_url))
         ops += centred("扫码查看卡内余额", width)

@@ -1,0 +1,77 @@
+"""The receipt preview: the layout engine's operations as HTML, line for line what the printer
+prints (monospace, 32 or 48 columns; a Han character spans two), for the terminal and the back
+office. QR codes are inline SVG of the same payload."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from core.config import Settings
+from pos.printing.document import Document
+from pos.printing.layout import Cut, Drawer, Feed, Layout, Qr, Text, layout_document
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@lru_cache(maxsize=64)
+def qr_svg(data: str) -> str:
+    """An SVG QR code of `data` (markup, for inline use)."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=6, border=2)
+    return str(image.to_string(encoding="unicode"))
+
+
+def preview_rows(layout: Layout) -> list[dict[str, Any]]:
+    """The operations as rows a template can draw: text lines padded to the full width."""
+    rows: list[dict[str, Any]] = []
+    for op in layout.ops:
+        if isinstance(op, Text):
+            rows.append(
+                {
+                    "kind": "text",
+                    "text": op.padded(layout.width),
+                    "bold": op.bold,
+                    "double": op.double,
+                }
+            )
+        elif isinstance(op, Qr):
+            rows.append({"kind": "qr", "svg": Markup(qr_svg(op.data)), "data": op.data})  # noqa: S704
+        elif isinstance(op, Feed):
+            rows.extend(
+                {"kind": "text", "text": "", "bold": False, "double": False}
+                for _ in range(op.lines)
+            )
+        elif isinstance(op, Cut):
+            rows.append({"kind": "cut"})
+        elif isinstance(op, Drawer):
+            rows.append({"kind": "drawer"})
+    return rows
+
+
+def layout_html(layout: Layout) -> Markup:
+    """HTML of a layout (a self-contained fragment with its own scoped style)."""
+    template = _environment().get_template("printing/preview.html")
+    return Markup(template.render(width=layout.width, rows=preview_rows(layout)))  # noqa: S704
+
+
+def receipt_html(document: Document, settings: Settings) -> Markup:
+    """HTML preview of any document with this deployment's paper width and time zone."""
+    layout = layout_document(document, width=settings.printer.columns, tz=settings.tz)
+    return layout_html(layout)
