@@ -1,0 +1,399 @@
+"""Catalog import (`charity products import`): a .csv (UTF-8, GBK or GB18030) or .xlsx catalog with
+the Chinese headers of ../shared/data/products.csv (English accepted), checked whole, previewed,
+applied all or nothing. New products get their opening stock as a receipt movement; known
+barcodes get price changes as dated price rows; an identical file changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.auth import Actor
+from core.config import Settings
+from core.errors import DomainError, ValidationError
+from core.money import Money, MoneyError
+from inventory.models import Product
+from inventory.pricing import format_qty, format_rate, parse_rate, qty_to_milli, rate_to_bp
+from inventory.scale import validate_barcode
+from inventory.services import create_product, default_rate, record_movement, update_product
+
+HEADERS: dict[str, tuple[str, ...]] = {
+    "barcode": ("条码", "条形码", "商品条码", "barcode", "ean"),
+    "name": ("品名", "商品名称", "名称", "name"),
+    "spec": ("规格", "spec", "specification"),
+    "unit": ("单位", "unit"),
+    "category": ("分类", "类别", "category"),
+    "list_price": ("标价", "零售价", "list_price", "price"),
+    "discount_rate": ("慈善折扣率", "折扣率", "discount_rate", "rate"),
+    "source": ("来源", "source"),
+    "stock": ("库存", "期初库存", "stock"),
+    "reorder_level": ("预警库存", "reorder_level"),
+    "weighed": ("称重", "weighed"),
+    "clothing": ("衣物", "clothing"),
+}
+REQUIRED = ("barcode", "name", "unit", "list_price")
+LABELS = {key: names[0] for key, names in HEADERS.items()}
+SOURCE_WORDS = {
+    "采购": "purchased",
+    "purchased": "purchased",
+    "purchase": "purchased",
+    "捐赠": "donated",
+    "donated": "donated",
+    "donation": "donated",
+    "": "purchased",
+}
+TRUE_WORDS = {"是", "1", "true", "yes", "y", "√"}
+FALSE_WORDS = {"", "否", "0", "false", "no", "n"}
+
+
+@dataclass(frozen=True)
+class CatalogRow:
+    row: int  # in the file, the header being row 1
+    barcode: str
+    name: str
+    spec: str
+    unit: str
+    category: str
+    list_price: Money
+    discount_rate: Decimal | None
+    source: str
+    stock: Decimal
+    reorder_level: Decimal
+    weighed: bool
+    clothing: bool
+
+
+@dataclass
+class ImportPlan:
+    """What a catalog file would do, and every invalid row (named by its row number)."""
+
+    filename: str
+    digest: str
+    rows: int = 0
+    new: list[CatalogRow] = field(default_factory=list)
+    changed: list[tuple[CatalogRow, Product]] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)
+    applied: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> list[str]:
+        stock_rows = sum(1 for r in self.new if r.stock > 0)
+        return [
+            f"文件 {self.filename}：{self.rows} 行商品",
+            f"  新增 {len(self.new)} 个商品（其中 {stock_rows} 个带期初库存，记为入库）",
+            f"  变更 {len(self.changed)} 个商品（调价记为带日期的价格变动），无变化 {self.unchanged} 个",
+        ]
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError("无法识别文件编码：CSV 应为 UTF-8、GBK 或 GB18030 编码")
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as text, without float noise: Excel numbers become their shortest decimal form."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)  # shortest round-trip text, e.g. 43.1
+    return str(value).strip()
+
+
+def read_table(data: bytes, filename: str) -> list[list[str]]:
+    """Rows of cells as text, the header first."""
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a broken file
+            raise ValidationError(f"无法读取 Excel 文件 {filename}：{exc}") from None
+        try:
+            sheet = book.worksheets[0]
+            return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            book.close()
+    if filename.lower().endswith(".xls"):
+        raise ValidationError(f"不支持旧版 Excel（.xls）文件 {filename}，请另存为 .xlsx 或 .csv")
+    text = _decode(data)
+    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    wanted = {alias.lower(): key for key, aliases in HEADERS.items() for alias in aliases}
+    columns: dict[str, int] = {}
+    for index, name in enumerate(header):
+        key = wanted.get(name.strip().lower().replace(" ", ""))
+        if key is not None and key not in columns:
+            columns[key] = index
+    missing = [LABELS[k] for k in REQUIRED if k not in columns]
+    if missing:
+        raise ValidationError(
+            f"第 1 行（表头）缺少列：{'、'.join(missing)}；应有 {'、'.join(LABELS.values())}"
+        )
+    return columns
+
+
+def _qty(text: str, *, label: str, weighed: bool) -> Decimal:
+    if not text:
+        return Decimal(0)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValidationError(f"{label} {text!r} 不是数字") from None
+    if not value.is_finite() or value < 0:
+        raise ValidationError(f"{label} {text!r} 不能为负数")
+    qty_to_milli(value, whole=not weighed, what=label)
+    return value
+
+
+def _flag(text: str, label: str) -> bool:
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValidationError(f"{label} {text!r} 应为 是 或 否")
+
+
+def _parse_row(number: int, cells: dict[str, str], settings: Settings) -> CatalogRow:
+    problems: list[str] = []
+
+    def attempt(fn: Any, *args: Any, **kw: Any) -> Any:
+        try:
+            return fn(*args, **kw)
+        except (DomainError, MoneyError) as exc:
+            problems.append(exc.message if isinstance(exc, DomainError) else str(exc))
+            return None
+
+    name = cells.get("name", "")
+    if not name:
+        problems.append("品名不能为空")
+    unit = cells.get("unit", "")
+    if not unit:
+        problems.append("单位不能为空")
+    weighed = bool(attempt(_flag, cells.get("weighed", ""), "称重"))
+    clothing = bool(attempt(_flag, cells.get("clothing", ""), "衣物"))
+    barcode = attempt(validate_barcode, cells.get("barcode", ""), settings.inventory)
+    price_text = cells.get("list_price", "")
+    price: Money | None = None
+    try:
+        price = Money.parse(price_text.replace("¥", "").replace("￥", ""))
+    except MoneyError:
+        problems.append(f"标价 {price_text!r} 不是有效金额（应为如 12.34）")
+    if price is not None and price.fen < 0:
+        problems.append(f"标价 {price_text} 不能为负数")
+    elif price is not None and price.fen == 0 and not clothing:
+        problems.append("标价不能为 0")
+    rate_text = cells.get("discount_rate", "")
+    rate = attempt(parse_rate, rate_text, what="慈善折扣率") if rate_text else None
+    if rate is not None:
+        d = settings.discount
+        if not d.min_rate <= rate <= d.max_rate:
+            problems.append(
+                f"慈善折扣率 {rate_text} 超出允许范围 [{format_rate(d.min_rate)}, {format_rate(d.max_rate)}]"
+            )
+    source = SOURCE_WORDS.get(cells.get("source", "").strip().lower())
+    if source is None:
+        problems.append(f"来源 {cells.get('source')!r} 应为 采购 或 捐赠")
+    stock = attempt(_qty, cells.get("stock", ""), label="库存", weighed=weighed)
+    reorder = attempt(_qty, cells.get("reorder_level", ""), label="预警库存", weighed=weighed)
+    if problems:
+        raise ValidationError(f"第 {number} 行：" + "；".join(problems))
+    assert barcode is not None and price is not None and source is not None
+    return CatalogRow(
+        row=number,
+        barcode=barcode,
+        name=name,
+        spec=cells.get("spec", ""),
+        unit=unit,
+        category=cells.get("category", ""),
+        list_price=price,
+        discount_rate=rate,
+        source=source,
+        stock=stock,
+        reorder_level=reorder,
+        weighed=weighed,
+        clothing=clothing,
+    )
+
+
+# --- planning and applying -------------------------------------------------------------------
+
+
+def _differs(row: CatalogRow, product: Product) -> bool:
+    rate_bp = None if row.discount_rate is None else rate_to_bp(row.discount_rate)
+    return (
+        row.list_price.fen != product.list_price_fen
+        or (rate_bp is not None and rate_bp != product.discount_bp)
+        or (row.name, row.spec, row.unit, row.category, row.source)
+        != (product.name, product.spec, product.unit, product.category, product.source)
+        or qty_to_milli(row.reorder_level, whole=False) != product.reorder_level_milli
+    )
+
+
+def plan_import(session: Session, data: bytes, filename: str, settings: Settings) -> ImportPlan:
+    """Read and check the whole file; compare with the catalog. Writes nothing."""
+    plan = ImportPlan(filename=filename, digest=hashlib.sha256(data).hexdigest())
+    table = read_table(data, filename)
+    if not table:
+        raise ValidationError(f"文件 {filename} 是空的")
+    columns = _columns(table[0])
+    seen: dict[str, int] = {}
+    parsed: list[CatalogRow] = []
+    for number, raw in enumerate(table[1:], start=2):
+        if not any(c.strip() for c in raw):
+            continue
+        plan.rows += 1
+        cells = {key: (raw[i].strip() if i < len(raw) else "") for key, i in columns.items()}
+        try:
+            row = _parse_row(number, cells, settings)
+        except ValidationError as exc:
+            plan.errors.append(exc.message)
+            continue
+        if row.barcode in seen:
+            plan.errors.append(
+                f"第 {number} 行：条码 {row.barcode} 与第 {seen[row.barcode]} 行重复"
+            )
+            continue
+        seen[row.barcode] = number
+        parsed.append(row)
+    existing = {
+        p.barcode: p
+        for chunk in (list(seen)[i : i + 500] for i in range(0, len(seen), 500))
+        for p in session.scalars(select(Product).where(Product.barcode.in_(chunk)))
+    }
+    for row in parsed:
+        product = existing.get(row.barcode)
+        if product is None:
+            plan.new.append(row)
+        elif product.weighed != row.weighed and row.weighed:
+            plan.errors.append(f"第 {row.row} 行：商品 {row.barcode} 已存在且不是称重商品")
+        elif _differs(row, product):
+            plan.changed.append((row, product))
+        else:
+            plan.unchanged += 1
+    return plan
+
+
+def apply_import(
+    session: Session, plan: ImportPlan, *, at: datetime, actor: Actor, settings: Settings
+) -> ImportPlan:
+    """Apply a checked plan (refused whole when any row is invalid). Flushes, never commits."""
+    if plan.errors:
+        raise ValidationError(
+            f"文件 {plan.filename} 有 {len(plan.errors)} 行无效，未导入任何内容：" + plan.errors[0]
+        )
+    reference = f"import:{plan.digest[:16]}"
+    for row in plan.new:
+        product = create_product(
+            session,
+            barcode=row.barcode,
+            name=row.name,
+            spec=row.spec,
+            unit=row.unit,
+            category=row.category,
+            list_price=row.list_price,
+            discount_rate=row.discount_rate
+            if row.discount_rate is not None
+            else default_rate(row.category, settings),
+            source=row.source,
+            clothing=row.clothing,
+            weighed=row.weighed,
+            reorder_level=row.reorder_level,
+            at=at,
+            actor=actor,
+            settings=settings,
+        )
+        if row.stock > 0:
+            record_movement(
+                session,
+                product,
+                row.stock,
+                "receipt",
+                at=at,
+                actor=actor,
+                reference=reference,
+                reason=f"期初库存（目录导入 {plan.filename} 第 {row.row} 行）",
+                donor="目录导入" if row.source == "donated" else None,
+            )
+        plan.applied.append(
+            f"新增 {row.barcode} {row.name}，库存 {format_qty(int(row.stock * 1000))}"
+        )
+    for row, product in plan.changed:
+        changes = update_product(
+            session,
+            product,
+            at=at,
+            actor=actor,
+            settings=settings,
+            reason=f"目录导入 {plan.filename} 第 {row.row} 行",
+            list_price=row.list_price,
+            discount_rate=row.discount_rate,
+            name=row.name,
+            spec=row.spec,
+            unit=row.unit,
+            category=row.category,
+            source=row.source,
+            reorder_level=row.reorder_level,
+        )
+        plan.applied.append(f"变更 {row.barcode} {product.name}：{'，'.join(changes)}")
+    session.flush()
+    return plan
+
+
+def import_catalog(
+    session: Session,
+    data: bytes,
+    filename: str,
+    *,
+    commit: bool,
+    at: datetime,
+    actor: Actor,
+    settings: Settings,
+) -> ImportPlan:
+    """Plan, and with `commit` apply, a catalog file. The caller commits the transaction."""
+    plan = plan_import(session, data, filename, settings)
+    if commit:
+        apply_import(session, plan, at=at, actor=actor, settings=settings)
+    return plan
+
+
+def import_catalog_file(
+    session: Session,
+    path: str | Path,
+    *,
+    commit: bool,
+    at: datetime,
+    actor: Actor,
+    settings: Settings,
+) -> ImportPlan:
+    """`import_catalog` on a file path."""
+    path = Path(path)
+    return import_catalog(
+        session, path.read_bytes(), path.name, commit=commit, at=at, actor=actor, settings=settings
+    )
