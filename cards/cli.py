@@ -1,18 +1,190 @@
-"""Command line of the cards package: beneficiaries, cards, top-ups, ledger, fund report."""
+"""Command line of the cards package: beneficiaries, cards, top-ups, ledger expiry, fund report.
+Each command is thin: it reads the clock and the actor, calls services, commits once."""
 
 from __future__ import annotations
 
-import click
+import csv
+import io
+import sys
+from pathlib import Path
 
-from core.cli import not_built
+import click
+from sqlalchemy import select
+
+from cards import roster, services
+from cards.models import Account, Beneficiary, Card
+from core.cli import cli_context, fail, not_built
+from core.money import Money
 
 beneficiaries = click.Group("beneficiaries", help="救助对象名册：导入、状态变更")
-beneficiaries.add_command(not_built("import", "issue [2]"))
-beneficiaries.add_command(not_built("set-status", "issue [2]"))
-
 cards = click.Group("cards", help="慈善购物卡：发卡、挂失、补卡、列表")
-for _name in ("issue", "list", "freeze", "replace"):
-    cards.add_command(not_built(_name, "issue [2]"))
+
+
+@beneficiaries.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--commit", is_flag=True, help="真正导入（默认只预览，不写入）")
+@click.option("--skip-invalid", is_flag=True, help="与 --commit 一起：跳过无效行，导入其余行")
+@click.option("--exit-missing", is_flag=True, help="与 --commit 一起：新名册中没有的人标记为退出")
+@click.option("--limit", default=20, show_default=True, help="预览中每类最多列出几人")
+def import_roster(
+    file: str, commit: bool, skip_invalid: bool, exit_missing: bool, limit: int
+) -> None:
+    """导入救助对象名册（.xlsx，或 UTF-8/GBK/GB18030 编码的 .csv）。"""
+    if (skip_invalid or exit_missing) and not commit:
+        fail("错误：--skip-invalid 与 --exit-missing 需与 --commit 一起使用")
+    context = cli_context()
+    settings = context.settings
+    data = Path(file).read_bytes()
+    at = context.now()
+    with context.transaction() as session:
+        total = max(data.count(b"\n"), 1)
+        show_bar = total > 5000 and sys.stderr.isatty()
+        with click.progressbar(
+            length=total, label="读取名册", file=sys.stderr if show_bar else io.StringIO()
+        ) as bar:
+            plan = roster.plan_import(
+                session,
+                data,
+                Path(file).name,
+                categories=settings.allowance.categories,
+                at=at,
+                tz=settings.tz,
+                progress=bar.update,
+            )
+        for line in roster.describe_plan(plan, limit=limit, errors=False):
+            click.echo(line)
+        if plan.errors:
+            click.echo(f"无效行（{len(plan.errors)}）：", err=True)
+            for error in plan.errors:
+                click.echo(f"  {error}", err=True)
+        if not commit:
+            click.echo("（预览：未写入任何数据；确认无误后加 --commit 导入）")
+            if plan.errors:
+                sys.exit(1)
+            return
+        record = roster.apply_import(
+            session,
+            plan,
+            skip_invalid=skip_invalid,
+            exit_missing=exit_missing,
+            at=at,
+            actor=context.actor,
+            tz=settings.tz,
+        )
+        if record is None:
+            done = "此文件已导入过，没有任何变化。"
+        else:
+            done = (
+                f"已导入：新增 {record.added} 人，变更 {record.changed} 人，"
+                f"退出 {record.exited} 人，跳过无效行 {record.skipped} 行。"
+            )
+    click.echo(done)
+
+
+@beneficiaries.command("set-status")
+@click.argument("id_number")
+@click.argument("status", type=click.Choice(["active", "suspended", "exited"]))
+@click.option("--reason", required=True, help="变更原因")
+def set_status(id_number: str, status: str, reason: str) -> None:
+    """变更一名救助对象的状态（正常、暂停、退出）。"""
+    context = cli_context()
+    with context.transaction() as session:
+        change = services.set_status(
+            session, id_number, status, reason=reason, at=context.now(), actor=context.actor
+        )
+        person = change.beneficiary
+        line = (
+            f"{person.name}（{services.mask_id_number(person.id_number)}）："
+            f"{services.STATUS_LABELS[change.from_status or 'active']} → "
+            f"{services.STATUS_LABELS[status]}，原因：{change.reason}"
+        )
+    click.echo(line)
+
+
+@cards.command("issue")
+@click.option(
+    "--all", "all_", is_flag=True, required=True, help="给每位尚无卡的正常状态救助对象发卡"
+)
+def issue(all_: bool) -> None:
+    """发卡。"""
+    context = cli_context()
+    with context.transaction() as session:
+        issued = services.issue_all(session, at=context.now(), actor=context.actor)
+        count = len(issued)
+    click.echo(f"已发卡 {count} 张。")
+
+
+@cards.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table")
+def list_cards(fmt: str) -> None:
+    """列出所有卡。"""
+    context = cli_context()
+    base_url = context.settings.balance_page.base_url
+    with context.db.session() as session:
+        rows = session.execute(
+            select(
+                Card.card_no,
+                Beneficiary.id_number,
+                Beneficiary.name,
+                Beneficiary.category,
+                Card.status,
+                Account.balance_fen,
+                Card.qr_token,
+            )
+            .join(Account, Card.account_id == Account.id)
+            .join(Beneficiary, Account.beneficiary_id == Beneficiary.id)
+            .order_by(Card.id)
+        ).all()
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["card_no", "id_number", "name", "category", "status", "balance", "qr_url"])
+        for card_no, id_no, name, category, status, fen, token in rows:
+            writer.writerow(
+                [
+                    card_no,
+                    id_no,
+                    name,
+                    category,
+                    status,
+                    str(Money(fen)),
+                    services.qr_url(base_url, token),
+                ]
+            )
+        click.echo(out.getvalue(), nl=False)
+        return
+    for card_no, id_no, name, category, status, fen, _ in rows:
+        click.echo(
+            f"{card_no}  {id_no}  {name:<6}\t{category}  "
+            f"{services.CARD_STATUS_LABELS[status]:<8}\t{Money(fen).format()}"
+        )
+    click.echo(f"共 {len(rows)} 张卡")
+
+
+@cards.command("freeze")
+@click.argument("card_no")
+@click.option("--reason", required=True, help="挂失或冻结原因")
+def freeze(card_no: str, reason: str) -> None:
+    """挂失/冻结一张卡：此后任何收银台都不再接受。"""
+    context = cli_context()
+    with context.transaction() as session:
+        card = services.freeze_card(
+            session, card_no, reason=reason, at=context.now(), actor=context.actor
+        )
+        number = card.card_no
+    click.echo(f"卡 {number} 已冻结（{reason}）")
+
+
+@cards.command("replace")
+@click.argument("card_no")
+def replace(card_no: str) -> None:
+    """补卡：同一账户发新卡（新卡号、新二维码），旧卡注销；打印新卡号。"""
+    context = cli_context()
+    with context.transaction() as session:
+        new = services.replace_card(session, card_no, at=context.now(), actor=context.actor)
+        number = new.card_no
+    click.echo(number)
+
 
 topup = not_built("topup", "issue [3]")
 topup.help = "按月为符合条件的账户充值（尚未实现：issue [3]）"
