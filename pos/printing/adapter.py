@@ -347,14 +347,22 @@ def _send_network(data: bytes, printer: PrinterSettings) -> None:
         raise PrinterError("未配置网络打印机地址 printer.host")
     timeout = _timeout(printer)
     where = f"{printer.host}:{printer.port}"
-    device = Network(printer.host, printer.port, timeout=timeout, profile=printer.profile)
+
+    class _Network(Network):  # type: ignore[misc]
+        """python-escpos's Network, but the socket is closed when the connection fails."""
+
+        def open(self, raise_not_found: bool = True) -> None:
+            try:
+                self.device = socket.create_connection((self.host, self.port), self.timeout)
+            except OSError as exc:
+                raise DeviceNotFoundError(_reason(exc)) from exc
+
+    device = _Network(printer.host, printer.port, timeout=timeout, profile=printer.profile)
     try:
         try:
             device.open()
         except DeviceNotFoundError as exc:
-            raise PrinterError(
-                f"无法连接打印机 {where}：{_reason(exc.__context__ or exc)}"
-            ) from None
+            raise PrinterError(f"无法连接打印机 {where}：{_reason(exc.__cause__ or exc)}") from None
         sock = device.device
         deadline = time.monotonic() + timeout
         try:

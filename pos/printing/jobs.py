@@ -281,6 +281,7 @@ def init_app(app: Any) -> None:
     """Hook printing into the app: the preview/retry pages and, outside tests, the retry thread."""
     from pos.printing import views
 
-    app.register_blueprint(views.bp)
-    if not app.testing:
+    if views.bp.name not in app.blueprints:
+        app.register_blueprint(views.bp)
+    if not app.testing and "print_worker" not in app.extensions["charity"].extras:
         start_retry_worker(app)
