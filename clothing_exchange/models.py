@@ -14,7 +14,9 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from cards.models import Beneficiary
 from core.db import Base, UTCDateTime
+from inventory.models import Product
 
 
 class ClothingIntakeBatch(Base):
@@ -53,7 +55,7 @@ class ClothingIntakeLine(Base):
     size: Mapped[str] = mapped_column(String(16))
     season: Mapped[str] = mapped_column(String(8))
     count: Mapped[int]
-    product_id: Mapped[int | None] = mapped_column(default=None)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"), default=None)
 
     batch: Mapped[ClothingIntakeBatch] = relationship(back_populates="lines")
 
@@ -68,8 +70,10 @@ class ClothingProduct(Base):
     kind: Mapped[str] = mapped_column(String(16))
     size: Mapped[str] = mapped_column(String(16))
     season: Mapped[str] = mapped_column(String(8))
-    product_id: Mapped[int] = mapped_column(unique=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    product: Mapped[Product] = relationship()
 
 
 class ClothingEvent(Base):
@@ -115,13 +119,13 @@ class ClothingClaim(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    beneficiary_id: Mapped[int] = mapped_column(index=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"), index=True)
     quarter: Mapped[str] = mapped_column(String(7))
     # 1..items_per_quarter while the claim counts; NULL once released or when it does not count
     slot: Mapped[int | None] = mapped_column(default=None)
     counted: Mapped[bool] = mapped_column(default=True)
     kind: Mapped[str] = mapped_column(String(16))
-    product_id: Mapped[int | None] = mapped_column(default=None)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"), default=None)
     sale_no: Mapped[str | None] = mapped_column(String(40), default=None)
     event_id: Mapped[int | None] = mapped_column(
         ForeignKey("clothing_event.id"), default=None, index=True
@@ -134,6 +138,7 @@ class ClothingClaim(Base):
     released_by_name: Mapped[str | None] = mapped_column(String(64), default=None)
 
     event: Mapped[ClothingEvent | None] = relationship()
+    beneficiary: Mapped[Beneficiary] = relationship()
 
     @property
     def active(self) -> bool:

@@ -6,19 +6,38 @@ Plain functions that take a session, flush and never commit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from clothing_exchange.models import ClothingClaim
+from cards.models import Beneficiary
+from cards.services import ClothingStatus
+from clothing_exchange.intake import IntakeFile, IntakeRow, RowProblem, to_milli
+from clothing_exchange.models import (
+    ClothingClaim,
+    ClothingEvent,
+    ClothingEventTotal,
+    ClothingIntakeBatch,
+    ClothingIntakeLine,
+    ClothingProduct,
+)
 from core.auth import Actor
 from core.config import Settings
-from core.errors import ClothingQuotaExceeded, ValidationError
-from core.periods import Quarter, local_date
+from core.errors import (
+    BeneficiaryInactive,
+    ClothingQuotaExceeded,
+    NotFound,
+    ValidationError,
+)
+from core.money import Money
+from core.periods import Quarter
+from inventory.models import Product
+from inventory.services import ensure_product, record_movement
 
 # How often a claim is retried after losing a race for a slot (another terminal took it).
 _SLOT_RETRIES = 5
@@ -122,7 +141,9 @@ def _take_slot(
                 session.add(claim)
                 session.flush()
         except IntegrityError:
-            continue
+            if free[0] in _used_slots(session, beneficiary_id, quarter):
+                continue  # another terminal took this slot meanwhile: look again
+            raise  # not a lost race (a bad reference): a bug, not a refusal
         return claim
     return None
 
@@ -252,5 +273,343 @@ def release_claims(
     return len(claims)
 
 
-def local_day(at: datetime, settings: Settings) -> date:
-    return local_date(at, settings.tz)
+# --- what checkout and the card page call -------------------------------------------------------
+
+# The settings the app runs with (set by `configure`, from init_app); defaults otherwise.
+_configured: Settings | None = None
+
+
+def configure(settings: Settings | None) -> None:
+    """Remember the running app's settings for `status_for` in its 3-argument (provider) form."""
+    global _configured
+    _configured = settings
+
+
+def _settings(settings: Settings | None) -> Settings:
+    if settings is not None:
+        return settings
+    return _configured if _configured is not None else Settings()
+
+
+def status_for(
+    session: Session, beneficiary_id: int, at: datetime, *, settings: Settings | None = None
+) -> ClothingStatus:
+    """The quarter's allowance of one beneficiary, as the card page and the terminal show it."""
+    cfg = _settings(settings)
+    state = allowance(session, beneficiary_id, at, cfg)
+    return ClothingStatus(
+        quarter=str(state.quarter),
+        allowed=state.allowed,
+        used=state.used,
+        last_taken_at=state.last_taken_at,
+        next_available=state.next_available,
+    )
+
+
+def _active_beneficiary(session: Session, beneficiary_id: int) -> Beneficiary:
+    person = session.get(Beneficiary, beneficiary_id)
+    if person is None:
+        raise NotFound(f"救助对象 {beneficiary_id} 不存在")
+    if person.status != "active":
+        raise BeneficiaryInactive(f"救助对象状态为 {person.status}，不能领取爱心衣物")
+    return person
+
+
+def _kind_of(session: Session, product: Product) -> str:
+    kind = session.scalar(
+        select(ClothingProduct.kind).where(ClothingProduct.product_id == product.id)
+    )
+    return kind or product.category or product.name
+
+
+def claim_for_sale(
+    session: Session,
+    *,
+    beneficiary_id: int,
+    items: list[tuple[int, int]],
+    sale_no: str,
+    at: datetime,
+    actor: Actor,
+    settings: Settings,
+) -> list[ClothingClaim]:
+    """Count the clothing lines of a sale ((product_id, qty) each) against the card holder's
+    quarter, inside the sale's transaction. All or none: raises ClothingQuotaExceeded (when the
+    earlier item was taken, from which date the next is available), also when another terminal
+    took the last item at the same moment; BeneficiaryInactive for a suspended or exited person."""
+    wanted: list[tuple[str, int | None]] = []
+    for product_id, qty in items:
+        if isinstance(qty, bool) or not isinstance(qty, int) or qty < 0:
+            raise ValidationError(f"衣物件数应为非负整数，实际为 {qty!r}")
+        product = session.get(Product, product_id)
+        if product is None:
+            raise NotFound(f"商品 {product_id} 不存在")
+        if not product.clothing:
+            raise ValidationError(f"商品 {product.name}（{product.barcode}）不是爱心衣物")
+        wanted.extend([(_kind_of(session, product), product.id)] * qty)
+    if not wanted:
+        return []
+    _active_beneficiary(session, beneficiary_id)
+    return take_allowance(
+        session,
+        beneficiary_id=beneficiary_id,
+        items=wanted,
+        at=at,
+        actor=actor,
+        settings=settings,
+        sale_no=sale_no,
+    )
+
+
+# --- 衣暖人心 intake ----------------------------------------------------------------------------
+
+CLOTHING_CATEGORY = "爱心衣物"
+
+
+@dataclass
+class IntakePlan:
+    """What an intake file would do: new batches, batches already recorded (skipped), problems."""
+
+    new: list[IntakeRow] = field(default_factory=list)
+    known: list[IntakeRow] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def items(self) -> int:
+        return sum(row.items for row in self.new)
+
+    @property
+    def weight_kg(self) -> Decimal:
+        return sum((row.weight_kg for row in self.new), Decimal(0))
+
+
+def plan_intake(session: Session, parsed: IntakeFile) -> IntakePlan:
+    """Compare a parsed file with what is recorded: a batch code already recorded with the same
+    content is skipped (importing a file twice changes nothing); with other content, refused."""
+    plan = IntakePlan(problems=list(parsed.problems))
+    codes = [row.batch_code for row in parsed.rows]
+    recorded = {
+        code: fingerprint
+        for code, fingerprint in session.execute(
+            select(ClothingIntakeBatch.batch_code, ClothingIntakeBatch.fingerprint).where(
+                ClothingIntakeBatch.batch_code.in_(codes)
+            )
+        )
+    }
+    for row in parsed.rows:
+        known = recorded.get(row.batch_code)
+        if known is None:
+            plan.new.append(row)
+        elif known == row.fingerprint:
+            plan.known.append(row)
+        else:
+            plan.problems.append(
+                RowProblem(
+                    row.row, "批次", row.batch_code, "该批次已入库，但本行内容与已入库的不同"
+                )
+            )
+    plan.problems.sort(key=lambda p: p.row)
+    return plan
+
+
+def clothing_product(
+    session: Session,
+    kind: str,
+    size: str,
+    season: str,
+    *,
+    at: datetime,
+    actor: Actor,
+    settings: Settings,
+) -> Product:
+    """The price-zero clothing product of one kind/size/season (made, with an in-store barcode,
+    on first use)."""
+    known = session.scalar(
+        select(ClothingProduct).where(
+            ClothingProduct.kind == kind,
+            ClothingProduct.size == size,
+            ClothingProduct.season == season,
+        )
+    )
+    if known is not None:
+        return known.product
+    product = ensure_product(
+        session,
+        barcode=None,
+        name=f"爱心衣物·{kind}",
+        spec=f"{size}/{season}",
+        unit="件",
+        category=CLOTHING_CATEGORY,
+        list_price=Money(0),
+        discount_rate=None,
+        clothing=True,
+        source="donated",
+        at=at,
+        actor=actor,
+        settings=settings,
+    )
+    session.add(
+        ClothingProduct(kind=kind, size=size, season=season, product_id=product.id, created_at=at)
+    )
+    session.flush()
+    return product
+
+
+def record_batch(
+    session: Session,
+    row: IntakeRow,
+    *,
+    at: datetime,
+    actor: Actor,
+    settings: Settings,
+    source: str = "",
+) -> ClothingIntakeBatch:
+    """Record one sorted batch; its items become stock (donation receipts) of clothing products."""
+    batch = ClothingIntakeBatch(
+        batch_code=row.batch_code,
+        intake_date=row.intake_date,
+        collection_point=row.collection_point,
+        weight_milli=to_milli(row.weight_kg),
+        recycled_milli=None if row.recycled_kg is None else to_milli(row.recycled_kg),
+        items=row.items,
+        fingerprint=row.fingerprint,
+        source=source[:200],
+        created_at=at,
+        actor_id=actor.user_id,
+        actor_name=actor.name,
+    )
+    session.add(batch)
+    session.flush()
+    for line in row.lines:
+        product = clothing_product(
+            session, line.kind, line.size, line.season, at=at, actor=actor, settings=settings
+        )
+        session.add(
+            ClothingIntakeLine(
+                batch_id=batch.id,
+                kind=line.kind,
+                size=line.size,
+                season=line.season,
+                count=line.count,
+                product_id=product.id,
+            )
+        )
+        record_movement(
+            session,
+            product,
+            Decimal(line.count),
+            "receipt",
+            at=at,
+            actor=actor,
+            reference=row.batch_code,
+            reason="衣暖人心入库",
+            donor=f"衣暖人心·{row.collection_point}"[:100],
+        )
+    session.flush()
+    return batch
+
+
+def record_intake(
+    session: Session,
+    parsed: IntakeFile,
+    *,
+    at: datetime,
+    actor: Actor,
+    settings: Settings,
+    source: str = "",
+) -> IntakePlan:
+    """Record every new batch of a file, all or nothing: a file with any bad row is refused
+    (ValidationError naming the first rows); batches already recorded are skipped."""
+    plan = plan_intake(session, parsed)
+    if plan.problems:
+        shown = "；".join(str(p) for p in plan.problems[:5])
+        more = f"（另有 {len(plan.problems) - 5} 处）" if len(plan.problems) > 5 else ""
+        raise ValidationError(f"入库文件有 {len(plan.problems)} 处错误，未入库：{shown}{more}")
+    for row in plan.new:
+        record_batch(session, row, at=at, actor=actor, settings=settings, source=source)
+    return plan
+
+
+# --- give-away events (集中衣物发放) ---------------------------------------------------------------
+
+
+def _event_moment(day: date, settings: Settings) -> datetime:
+    """Claims made at an event count in the quarter of the event's day (noon, store time)."""
+    return datetime.combine(day, time(12), tzinfo=settings.tz)
+
+
+def record_event(
+    session: Session,
+    *,
+    event_date: date,
+    place: str,
+    totals: Mapping[str, int] | None = None,
+    handouts: Sequence[tuple[int, str]] = (),
+    note: str = "",
+    at: datetime,
+    actor: Actor,
+    settings: Settings,
+) -> ClothingEvent:
+    """Record a give-away: items by kind given to people not recorded one by one (`totals`), and
+    items given to named beneficiaries (`handouts`: (beneficiary_id, kind) per item), which count
+    against their quarter when `clothing.events_count` is true (refused beyond it)."""
+    kinds = settings.clothing.kinds
+    place = place.strip()
+    if not place:
+        raise ValidationError("发放地点不能为空")
+    if len(place) > 120:
+        raise ValidationError(f"发放地点 {place[:20]}… 超过 120 个字符")
+    totals = dict(totals or {})
+    for kind, count in totals.items():
+        if kind not in kinds:
+            raise ValidationError(f"未知衣物种类 {kind}（可选：{'、'.join(kinds)}）")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValidationError(f"{kind} 的件数应为非负整数，实际为 {count!r}")
+    for beneficiary_id, kind in handouts:
+        if kind not in kinds:
+            raise ValidationError(f"未知衣物种类 {kind}（可选：{'、'.join(kinds)}）")
+        if session.get(Beneficiary, beneficiary_id) is None:
+            raise NotFound(f"救助对象 {beneficiary_id} 不存在")
+    if not any(totals.values()) and not handouts:
+        raise ValidationError("请至少填写一种衣物的发放件数")
+    event = ClothingEvent(
+        event_date=event_date,
+        place=place,
+        note=note.strip()[:500],
+        created_at=at,
+        actor_id=actor.user_id,
+        actor_name=actor.name,
+    )
+    session.add(event)
+    session.flush()
+    for kind, count in totals.items():
+        if count:
+            session.add(ClothingEventTotal(event_id=event.id, kind=kind, count=count))
+    moment = _event_moment(event_date, settings)
+    by_person: dict[int, list[str]] = {}
+    for beneficiary_id, kind in handouts:
+        by_person.setdefault(beneficiary_id, []).append(kind)
+    for beneficiary_id, person_kinds in by_person.items():
+        if settings.clothing.events_count:
+            _active_beneficiary(session, beneficiary_id)
+            take_allowance(
+                session,
+                beneficiary_id=beneficiary_id,
+                items=[(kind, None) for kind in person_kinds],
+                at=moment,
+                actor=actor,
+                settings=settings,
+                event_id=event.id,
+            )
+        else:
+            for kind in person_kinds:
+                record_uncounted(
+                    session,
+                    beneficiary_id=beneficiary_id,
+                    kind=kind,
+                    at=moment,
+                    actor=actor,
+                    settings=settings,
+                    event_id=event.id,
+                )
+    session.flush()
+    return event

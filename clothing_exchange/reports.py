@@ -1,0 +1,158 @@
+"""Clothing reports: what 衣暖人心 collected and sorted (per month and collection point), what was
+given (in the store versus at events, per quarter), clothing stock by kind and size, and the active
+beneficiaries who have not used this quarter's allowance."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cards.models import Beneficiary
+from clothing_exchange.intake import from_milli
+from clothing_exchange.models import (
+    ClothingClaim,
+    ClothingEvent,
+    ClothingEventTotal,
+    ClothingIntakeBatch,
+    ClothingProduct,
+)
+from clothing_exchange.services import quarter_of
+from core.config import Settings
+from core.periods import Month, Quarter
+from inventory.models import Product
+
+
+@dataclass(frozen=True)
+class IntakeTotal:
+    month: str
+    collection_point: str
+    batches: int
+    weight_kg: Decimal
+    recycled_kg: Decimal
+    items: int
+
+
+def intake_by_month_and_point(session: Session, *, year: int | None = None) -> list[IntakeTotal]:
+    """Kilograms collected and items sorted, per month and collection point (months ascending)."""
+    query = select(ClothingIntakeBatch)
+    if year is not None:
+        query = query.where(
+            ClothingIntakeBatch.intake_date >= Month(year, 1).first_day,
+            ClothingIntakeBatch.intake_date <= Month(year, 12).last_day,
+        )
+    sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for batch in session.scalars(query):
+        key = (str(Month.of_date(batch.intake_date)), batch.collection_point)
+        row = sums[key]
+        row[0] += 1
+        row[1] += batch.weight_milli
+        row[2] += batch.recycled_milli or 0
+        row[3] += batch.items
+    return [
+        IntakeTotal(month, point, n, from_milli(kg), from_milli(recycled), items)
+        for (month, point), (n, kg, recycled, items) in sorted(sums.items())
+    ]
+
+
+@dataclass(frozen=True)
+class GivenTotal:
+    quarter: str
+    in_store: int
+    at_events: int
+
+    @property
+    def total(self) -> int:
+        return self.in_store + self.at_events
+
+
+def given_by_quarter(session: Session) -> list[GivenTotal]:
+    """Items given per quarter: taken at the counter (claims of sales not refunded) and at
+    give-away events (named handouts plus the totals given to people not named)."""
+    store: dict[str, int] = defaultdict(int)
+    events: dict[str, int] = defaultdict(int)
+    rows = session.execute(
+        select(ClothingClaim.quarter, func.count())
+        .where(ClothingClaim.sale_no.is_not(None), ClothingClaim.released_at.is_(None))
+        .group_by(ClothingClaim.quarter)
+    )
+    for quarter, n in rows:
+        store[quarter] += n
+    rows = session.execute(
+        select(ClothingClaim.quarter, func.count())
+        .where(ClothingClaim.event_id.is_not(None), ClothingClaim.released_at.is_(None))
+        .group_by(ClothingClaim.quarter)
+    )
+    for quarter, n in rows:
+        events[quarter] += n
+    totals = session.execute(
+        select(ClothingEvent.event_date, func.sum(ClothingEventTotal.count))
+        .join(ClothingEventTotal, ClothingEventTotal.event_id == ClothingEvent.id)
+        .group_by(ClothingEvent.event_date)
+    )
+    for day, n in totals:
+        events[str(Quarter.of_date(day))] += int(n or 0)
+    quarters = sorted(set(store) | set(events))
+    return [GivenTotal(q, store.get(q, 0), events.get(q, 0)) for q in quarters]
+
+
+@dataclass(frozen=True)
+class StockLine:
+    kind: str
+    size: str
+    season: str
+    barcode: str
+    product_id: int
+    stock: int
+
+
+def clothing_stock(session: Session, settings: Settings) -> list[StockLine]:
+    """Clothing stock by kind (in the configured order), size and season."""
+    order = {kind: i for i, kind in enumerate(settings.clothing.kinds)}
+    rows = session.execute(
+        select(ClothingProduct, Product.barcode, Product.stock_milli).join(
+            Product, Product.id == ClothingProduct.product_id
+        )
+    )
+    lines = [
+        StockLine(cp.kind, cp.size, cp.season, barcode, cp.product_id, stock // 1000)
+        for cp, barcode, stock in rows
+    ]
+    return sorted(lines, key=lambda s: (order.get(s.kind, len(order)), s.kind, s.size, s.season))
+
+
+@dataclass(frozen=True)
+class UnusedAllowance:
+    beneficiary_id: int
+    name: str
+    category: str
+    used: int
+    allowed: int
+
+
+def unused_allowance(
+    session: Session, settings: Settings, *, at: datetime
+) -> list[UnusedAllowance]:
+    """Active beneficiaries who have not used up this quarter's allowance (by name)."""
+    quarter = str(quarter_of(at, settings))
+    allowed = settings.clothing.items_per_quarter
+    used_by = dict(
+        session.execute(
+            select(ClothingClaim.beneficiary_id, func.count())
+            .where(ClothingClaim.quarter == quarter, ClothingClaim.slot.is_not(None))
+            .group_by(ClothingClaim.beneficiary_id)
+        ).all()
+    )
+    people = session.scalars(
+        select(Beneficiary).where(Beneficiary.status == "active").order_by(Beneficiary.name)
+    )
+    out = []
+    for person in people:
+        used = int(used_by.get(person.id, 0))
+        if used < allowed:
+            out.append(UnusedAllowance(person.id, person.name, person.category, used, allowed))
+    return out
