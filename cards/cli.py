@@ -12,9 +12,11 @@ import click
 from sqlalchemy import select
 
 from cards import roster, services
+from cards import topup as topups
 from cards.models import Account, Beneficiary, Card
-from core.cli import cli_context, fail, not_built
+from core.cli import cli_context, fail
 from core.money import Money
+from core.periods import Month
 
 beneficiaries = click.Group("beneficiaries", help="救助对象名册：导入、状态变更")
 cards = click.Group("cards", help="慈善购物卡：发卡、挂失、补卡、列表")
@@ -186,7 +188,65 @@ def replace(card_no: str) -> None:
     click.echo(number)
 
 
-topup = not_built("topup", "issue [3]")
-topup.help = "按月为符合条件的账户充值（尚未实现：issue [3]）"
-expire = not_built("expire", "issue [3]")
-fund_report = not_built("fund", "issue [3]")
+@click.command("topup")
+@click.argument("month")
+@click.option("--dry-run", is_flag=True, help="只显示预览与对账数，不写入")
+def topup(month: str, dry_run: bool) -> None:
+    """按月为符合条件的账户充值（YYYY-MM）；同一月份再次运行只给尚未充值的人充值。"""
+    context = cli_context()
+    settings = context.settings
+    at = context.now()
+    with context.transaction() as session:
+        period = topups.parse_month(month, at=at, settings=settings)
+        outcome = topups.run_topup(
+            session, settings, period, at=at, actor=context.actor, dry_run=dry_run
+        )
+        for line in outcome.preview.lines():
+            click.echo(line)
+        if dry_run:
+            click.echo("（试运行：未写入任何数据）")
+            return
+        run = outcome.run
+        if run is None:
+            done = f"{period} 没有尚未充值的符合条件账户，未做任何改动。"
+        elif outcome.posted:
+            done = f"已入账：批次 #{run.id}，{run.people} 人，合计 {Money(run.amount_fen).format()}"
+        else:
+            done = (
+                f"已准备充值批次 #{run.id}（{run.people} 人，{Money(run.amount_fen).format()}），"
+                "须由另一位民政局工作人员在后台审批后入账"
+            )
+    click.echo(done)
+
+
+@click.command("expire")
+def expire() -> None:
+    """按 allowance.unspent = "expire" 把过期未用的补贴转入过期科目。"""
+    context = cli_context()
+    settings = context.settings
+    at = context.now()
+    if settings.allowance.unspent != "expire":
+        click.echo("allowance.unspent 为 carry_over（结转），没有需要过期的补贴。")
+        return
+    with context.transaction() as session:
+        result = topups.expire(
+            session, settings, topups.month_of(at, settings), at=at, actor=context.actor
+        )
+    click.echo(f"已过期 {result.accounts} 个账户，合计 {result.amount.format()}")
+
+
+@click.command("fund")
+@click.argument("month")
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False), help="另存为 Excel 文件")
+def fund_report(month: str, xlsx_path: str | None) -> None:
+    """慈善购物卡资金月报：按类别的充值、消费、退款、过期与余额。"""
+    context = cli_context()
+    settings = context.settings
+    period = Month.parse(month)
+    with context.db.session() as session:
+        report = topups.fund_report(session, settings, period)
+    for line in topups.report_lines(report):
+        click.echo(line)
+    if xlsx_path:
+        topups.write_report_xlsx(report, Path(xlsx_path), store_name=settings.store.name)
+        click.echo(f"已保存 {xlsx_path}")

@@ -1,0 +1,212 @@
+"""Monthly top-up runs: amounts by category, once per month, late joiners, skipped statuses,
+two-person approval, expiry, the fund report."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from cards import ledger, services, topup
+from cards.models import Account, TopUpCredit, TopUpRun
+from core.auth import Actor
+from core.errors import Conflict, Forbidden
+from core.money import Money
+from core.periods import Month
+from tests.cards.conftest import ACTOR, make_id, person_row
+from tests.conftest import cli_ok, shanghai
+
+
+@pytest.fixture
+def by_category(settings):
+    return settings.with_overrides(
+        allowance={"by_category": {"低保": "50.00", "优抚": "80.00", "特困": "100.00"}}
+    )
+
+
+def _balances(session):
+    session.expire_all()
+    rows = session.execute(select(Account.id, Account.balance_fen).order_by(Account.id)).all()
+    session.rollback()
+    return [fen for _, fen in rows]
+
+
+def test_each_category_gets_its_amount_exactly_once(people_with_cards, session, by_category, clock):
+    outcome = topup.run_topup(session, by_category, Month(2026, 12), at=clock(), actor=ACTOR)
+    session.commit()
+    assert outcome.posted and outcome.run.people == 5
+    assert outcome.preview.by_category == {
+        "低保": [3, 15000],
+        "优抚": [1, 8000],
+        "特困": [1, 10000],
+    }
+    assert _balances(session) == [5000, 5000, 5000, 8000, 10000]
+    again = topup.run_topup(session, by_category, Month(2026, 12), at=clock(), actor=ACTOR)
+    session.commit()
+    assert again.run is None and again.preview.already_credited == 5
+    assert _balances(session) == [5000, 5000, 5000, 8000, 10000]
+    assert services.verify_ledger(session).ok
+    last = ledger.last_topup(session, people_with_cards[0].account_id)
+    assert last.label == "12月补贴" and last.amount == Money.parse("50.00")
+
+
+def test_suspended_and_exited_are_skipped_and_late_joiners_credited(
+    people_with_cards, session, settings, clock, import_rows
+):
+    services.set_status(session, make_id(1), "suspended", reason="复核", at=clock(), actor=ACTOR)
+    services.set_status(session, make_id(2), "exited", reason="迁出", at=clock(), actor=ACTOR)
+    session.commit()
+    topup.run_topup(session, settings, Month(2026, 12), at=clock(), actor=ACTOR)
+    session.commit()
+    assert _balances(session) == [0, 0, 5000, 5000, 5000]
+    services.set_status(session, make_id(1), "active", reason="复核通过", at=clock(), actor=ACTOR)
+    session.commit()
+    preview = topup.preview(session, settings, Month(2026, 12))
+    assert preview.people == 1 and preview.already_credited == 3
+    topup.run_topup(session, settings, Month(2026, 12), at=clock(), actor=ACTOR)
+    session.commit()
+    assert _balances(session) == [5000, 0, 5000, 5000, 5000]
+    assert session.scalar(select(func.count()).select_from(TopUpCredit)) == 4
+
+
+def test_concurrent_runs_credit_once(people_with_cards, session, settings, database, clock):
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with database.session() as s:
+                topup.run_topup(s, settings, Month(2026, 12), at=clock(), actor=ACTOR)
+                s.commit()
+        except Conflict:
+            pass  # a prepared run of the other thread: refused, nothing done
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert _balances(session) == [5000] * 5
+    assert services.verify_ledger(session).ok
+
+
+def test_dry_run_and_bad_months(people_with_cards, cli, session):
+    out = cli_ok(cli("topup", "2026-12", "--dry-run"))
+    assert "5 人" in out and "￥250.00" in out and "试运行" in out
+    assert _balances(session) == [0] * 5
+    for bad in ("2026-13", "12-2026", "2027-01"):
+        result = cli("topup", bad)
+        assert result.exit_code == 1, (bad, result.output)
+    cli_ok(cli("topup", "2026-12"))
+    assert _balances(session) == [5000] * 5
+
+
+def test_preview_shows_the_difference_from_last_month(
+    people_with_cards, session, settings, clock, by_category
+):
+    topup.run_topup(session, settings, Month(2026, 11), at=clock(), actor=ACTOR)
+    services.set_status(session, make_id(5), "exited", reason="去世", at=clock(), actor=ACTOR)
+    session.commit()
+    shown = topup.preview(session, by_category, Month(2026, 12))
+    assert len(shown.left) == 1 and "钱*" not in shown.left[0]
+    assert len(shown.amount_changed) == 1 and "50.00→80.00" in shown.amount_changed[0]
+    assert shown.previous_people == 5
+
+
+def test_two_person_approval(people_with_cards, session, settings, clock, make_user, cli):
+    two = settings.with_overrides(allowance={"approval": "two_person"})
+    alice, bob = make_user("bureau"), make_user("bureau")
+    outcome = topup.run_topup(session, two, Month(2026, 12), at=clock(), actor=Actor.of(alice))
+    session.commit()
+    assert not outcome.posted and _balances(session) == [0] * 5
+    with pytest.raises(Forbidden):
+        topup.approve_run(session, two, outcome.run.id, at=clock(), actor=Actor.of(alice))
+    session.rollback()
+    with pytest.raises(Conflict):
+        topup.prepare_run(session, two, Month(2026, 12), at=clock(), actor=Actor.of(bob))
+    session.rollback()
+    topup.approve_run(session, two, outcome.run.id, at=clock(), actor=Actor.of(bob))
+    session.commit()
+    run = session.get(TopUpRun, outcome.run.id)
+    assert run.status == "posted" and run.approved_by == bob.username
+    assert _balances(session) == [5000] * 5
+
+
+def test_expiry_books_lapsed_money(people_with_cards, session, settings, clock):
+    expiring = settings.with_overrides(allowance={"unspent": "expire", "expire_after_months": 1})
+    account = people_with_cards[0].account_id
+    topup.run_topup(session, expiring, Month(2026, 11), at=clock(), actor=ACTOR)
+    ledger.debit_for_sale(
+        session, account, Money.parse("20.00"), sale_no="S1", at=clock(), actor=ACTOR
+    )
+    session.commit()
+    # December's run first lapses what is left of November's credit
+    dec = shanghai(2026, 12, 1, 9, 0)
+    topup.run_topup(session, expiring, Month(2026, 12), at=dec, actor=ACTOR)
+    session.commit()
+    assert _balances(session) == [5000] * 5
+    lines = ledger.recent_entries(session, account)
+    assert [(e.kind, str(e.amount)) for e in lines[:2]] == [
+        ("topup", "50.00"),
+        ("expiry", "-30.00"),
+    ]
+    # running it again books nothing more
+    result = topup.expire(
+        session, expiring, Month(2026, 12), at=dec + timedelta(hours=1), actor=ACTOR
+    )
+    assert result.accounts == 0
+    report = topup.fund_report(session, expiring, Month(2026, 12))
+    assert report.total.lapsed_fen == 3000 + 4 * 5000
+    assert report.total.opening_fen == 23000 and report.total.closing_fen == 25000
+    assert services.verify_ledger(session).ok
+
+
+def test_carry_over_keeps_credit(people_with_cards, session, settings, clock):
+    topup.run_topup(session, settings, Month(2026, 11), at=clock(), actor=ACTOR)
+    topup.run_topup(session, settings, Month(2026, 12), at=shanghai(2026, 12, 1, 9), actor=ACTOR)
+    session.commit()
+    assert _balances(session) == [10000] * 5
+
+
+def test_fund_report_cli_and_xlsx(people_with_cards, session, settings, clock, cli, tmp_path):
+    account = people_with_cards[0].account_id
+    topup.run_topup(session, settings, Month(2026, 11), at=clock(), actor=ACTOR)
+    ledger.debit_for_sale(
+        session, account, Money.parse("12.00"), sale_no="S1", at=clock(), actor=ACTOR
+    )
+    ledger.credit_refund(
+        session, account, Money.parse("2.00"), sale_no="S1", refund_no="R1", at=clock(), actor=ACTOR
+    )
+    session.commit()
+    report = topup.fund_report(session, settings, Month(2026, 11))
+    dibao = next(r for r in report.rows if r.category == "低保")
+    assert (
+        dibao.people,
+        dibao.credited_fen,
+        dibao.spent_fen,
+        dibao.refunded_fen,
+        dibao.closing_fen,
+    ) == (3, 15000, 1200, 200, 14000)
+    session.rollback()  # SQLite: the test's read holds the write lock
+    path = tmp_path / "fund.xlsx"
+    out = cli_ok(cli("report", "fund", "2026-11", "--xlsx", str(path)))
+    assert "合计" in out and "250.00" in out
+    sheet = load_workbook(path).active
+    assert sheet["A2"].value == "类别" and sheet.cell(row=3, column=4).value is not None
+    assert cli("report", "fund", "2026/11").exit_code == 1
+
+
+def test_adjustment_cli_less_refusals(people_with_cards, session, clock):
+    account = people_with_cards[3].account_id
+    with pytest.raises(services.ValidationError):
+        ledger.adjust(session, account, Money.parse("5.00"), reason=" ", at=clock(), actor=ACTOR)
+    ledger.adjust(session, account, Money.parse("5.00"), reason="补发", at=clock(), actor=ACTOR)
+    ledger.adjust(session, account, Money.parse("-5.00"), reason="扣回", at=clock(), actor=ACTOR)
+    session.commit()
+    assert ledger.balance(session, account) == Money(0)
+    assert person_row  # the helper is shared with the roster tests
