@@ -72,7 +72,8 @@ def _printer_is_cooling_down(session: Session, settings: Settings, at: datetime)
     ).first()
     if last is None or last.status != "failed" or last.last_attempt_at is None:
         return False
-    return at - last.last_attempt_at < timedelta(seconds=settings.printer.retry_seconds)
+    elapsed: timedelta = at - last.last_attempt_at
+    return elapsed < timedelta(seconds=settings.printer.retry_seconds)
 
 
 def deliver(
@@ -192,13 +193,14 @@ def retry(db: Database, job_id: int, settings: Settings, *, at: datetime) -> str
 def printer_state(session: Session, settings: Settings | None = None) -> dict[str, Any]:
     """What the terminal shows: {"status": "ok"|"error"|"off", "queued": n, "failed": n,
     "last_error": text|None, "last_error_at": instant|None, "last_printed_at": instant|None}."""
-    counts = dict(
-        session.execute(
+    counts: dict[str, int] = {
+        status: count
+        for status, count in session.execute(
             select(PrintJob.status, func.count())
             .where(PrintJob.status.in_(("queued", "failed")))
             .group_by(PrintJob.status)
         ).all()
-    )
+    }
     last = session.execute(
         select(PrintJob.status, PrintJob.last_error, PrintJob.last_attempt_at)
         .where(PrintJob.last_attempt_at.is_not(None))
