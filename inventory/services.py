@@ -472,7 +472,7 @@ def record_movement(
     )
     session.add(movement)
     # An SQL expression, not a read-modify-write: the database adds it under its own row lock.
-    product.stock_milli = Product.stock_milli + milli  # type: ignore[assignment]
+    product.stock_milli = Product.stock_milli + milli
     session.flush()
     session.refresh(product, ["stock_milli"])
     return movement
