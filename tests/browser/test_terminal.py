@@ -1,0 +1,168 @@
+"""The cashier terminal in a real browser, by keyboard alone: scan, quantities, card, pay, change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from core.auth import Role
+from pos.models import Sale
+from tests.pos import conftest as checkout_fixtures
+from tests.pos.conftest import Store
+
+store = checkout_fixtures.store  # the checkout tests' small store, as a fixture here too
+
+pytestmark = pytest.mark.browser
+
+RICE = "6901234567892"  # 10.00 list, 9.50 with a card
+OIL = "6985430337657"  # 30.30 list, 27.88 with a card
+
+
+def _terminal(browser: Any, live_server: str, make_user: Any) -> Any:
+    """A cashier signed in through the / form, on the terminal page, at 1024x768."""
+    from playwright.sync_api import expect
+
+    make_user(Role.CASHIER, username="cashier")
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    page.goto(live_server + "/")
+    page.fill("input[name=username]", "cashier")
+    page.fill("input[name=password]", "password123")
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_server + "/terminal")
+    expect(page.locator("#scan")).to_be_focused()
+    return page
+
+
+def _scan(page: Any, code: str) -> None:
+    """What a keyboard-wedge scanner does: digits typed fast into the focused field, then Enter."""
+    page.keyboard.type(code, delay=5)
+    page.keyboard.press("Enter")
+
+
+def test_scan_attach_card_pay_and_see_the_change(
+    browser: Any, live_server: str, make_user: Any, artifacts: Any, store: Store, session: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    page = _terminal(browser, live_server, make_user)
+    rows = page.locator("#t-rows tr")
+
+    _scan(page, RICE)
+    expect(rows).to_have_count(1)
+    _scan(page, "2*" + OIL)
+    expect(rows).to_have_count(2)
+    expect(rows.nth(1).locator(".c-qty")).to_contain_text("2")
+    _scan(page, RICE)  # the same code again: one more on its line
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0).locator(".c-qty")).to_contain_text("2")
+    expect(page.locator("#t-totals .t-due")).to_contain_text("80.60")  # list price: no card yet
+
+    _scan(page, store.card.card_no)
+    expect(page.locator("#t-card .t-holder")).to_have_text("张*云")
+    expect(page.locator("#t-card .t-balance")).to_contain_text("50.00")
+    # charity prices now: 2 x 9.50 + 2 x 27.88 = 74.76; the card pays its 50.00, cash the rest
+    expect(rows.nth(0).locator(".c-charity")).to_have_text("9.50")
+    expect(rows.nth(1).locator(".c-charity")).to_have_text("27.88")
+    totals = page.locator("#t-totals")
+    expect(totals).to_contain_text("慈善优惠")
+    expect(totals.locator(".t-due")).to_contain_text("74.76")
+    expect(totals.locator(".t-discount")).to_contain_text("5.84")
+    expect(totals.locator(".t-cash")).to_contain_text("24.76")
+    expect(page.locator("#scan")).to_be_focused()
+
+    page.keyboard.press("F4")
+    expect(page.locator("#t-dialog")).to_contain_text("现金应收")
+    expect(page.locator("#d-cash")).to_be_focused()
+    page.keyboard.type("100")
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#t-change")).to_have_text("¥75.24")
+    expect(page.locator("#t-done")).to_contain_text("未启用打印机")  # printer.kind = none
+    expect(page.locator("#t-done")).to_contain_text("0.00")  # card balance after
+    expect(page.locator("#t-dialog-backdrop")).to_be_hidden()
+    expect(page.locator("#scan")).to_be_focused()
+    page.screenshot(path=str(artifacts / "terminal-sale.png"))
+
+    session.expire_all()
+    sale = session.scalars(select(Sale)).one()
+    assert sale.list_total_fen == 8060
+    assert sale.discount_total_fen == 584
+    assert sale.total_fen == 7476
+    assert sale.paid_card_fen == 5000
+    assert sale.paid_cash_fen == 10000
+    assert sale.change_fen == 7524
+    assert [(line.barcode, line.qty_milli) for line in sale.lines] == [(RICE, 2000), (OIL, 2000)]
+    assert str(store.balance(session)) == "0.00"
+
+    # the next customer's first scan starts a new sale at list price
+    _scan(page, OIL)
+    expect(rows).to_have_count(1)
+    expect(page.locator("#t-done")).to_be_hidden()
+    expect(page.locator("#t-card")).to_contain_text("未刷卡")
+    expect(page.locator("#t-totals .t-due")).to_contain_text("30.30")
+
+
+def test_unknown_barcode_shows_a_red_chinese_error(
+    browser: Any, live_server: str, make_user: Any, artifacts: Any, store: Store
+) -> None:
+    from playwright.sync_api import expect
+
+    page = _terminal(browser, live_server, make_user)
+    _scan(page, RICE)
+    expect(page.locator("#t-rows tr")).to_have_count(1)
+
+    _scan(page, "6900000000001")
+    message = page.locator("#t-message")
+    expect(message).to_have_class("t-message t-error")
+    expect(message).to_contain_text("未找到条码为 6900000000001 的商品")
+    expect(message).to_contain_text("请核对条码")  # says what to do
+    background = message.evaluate("el => getComputedStyle(el).backgroundColor")
+    assert background == "rgb(185, 28, 28)"
+    # nothing changed in the cart, and the field is ready for the next scan
+    expect(page.locator("#t-rows tr")).to_have_count(1)
+    expect(page.locator("#scan")).to_be_focused()
+    expect(page.locator("#scan")).to_have_value("")
+    page.screenshot(path=str(artifacts / "terminal-error.png"))
+
+
+def test_keyboard_line_editing_and_hold_resume(
+    browser: Any, live_server: str, make_user: Any, store: Store
+) -> None:
+    from playwright.sync_api import expect
+
+    page = _terminal(browser, live_server, make_user)
+    rows = page.locator("#t-rows tr")
+    _scan(page, RICE)
+    _scan(page, OIL)
+    expect(rows).to_have_count(2)
+    expect(rows.nth(1)).to_have_class("t-selected")  # the last scanned line
+
+    page.keyboard.press("ArrowUp")
+    expect(rows.nth(0)).to_have_class("t-selected")
+    page.keyboard.press("+")
+    page.keyboard.press("+")
+    expect(rows.nth(0).locator(".c-qty")).to_contain_text("3")
+    page.keyboard.press("-")
+    expect(rows.nth(0).locator(".c-qty")).to_contain_text("2")
+    expect(page.locator("#t-totals .t-due")).to_contain_text("50.30")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Delete")
+    expect(rows).to_have_count(1)
+    expect(page.locator("#t-totals .t-due")).to_contain_text("20.00")
+
+    page.keyboard.press("F6")  # hold
+    expect(page.locator("#t-message")).to_contain_text("已挂单")
+    expect(rows).to_have_count(0)
+    page.keyboard.press("F7")  # resume: pick it by its number
+    expect(page.locator("#t-dialog")).to_contain_text("取回挂单")
+    page.keyboard.press("1")
+    expect(rows).to_have_count(1)
+    expect(rows.nth(0).locator(".c-qty")).to_contain_text("2")
+
+    page.keyboard.press("Escape")  # clear the sale, with a confirmation
+    expect(page.locator("#t-dialog")).to_contain_text("清空")
+    page.keyboard.press("Enter")
+    expect(rows).to_have_count(0)
+    expect(page.locator("#scan")).to_be_focused()
