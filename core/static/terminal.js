@@ -875,9 +875,18 @@
           (r.card_balance != null ? row("卡余额", yuan(r.card_balance)) : "") +
           '<div class="t-receipt t-receipt-' + esc(status) + '">' + esc((STATUS_TEXT[status] || status).replace("小票", "退货单")) + "</div>",
         keys: "Enter 或 Esc 关闭",
-        onSubmit: closeDialog,
+        onSubmit: afterRefund,
+        onCancel: afterRefund,
       });
     });
+  }
+
+  function afterRefund() {
+    closeDialog();
+    if (S.done) {
+      newCustomer(); // the finished sale on screen no longer shows the card's balance
+      clearMessage();
+    }
   }
 
   // F9: reprint the last receipt
@@ -916,7 +925,7 @@
           if (s.totals[f[0]] != null) html += row(f[1], (f[2] ? "¥" : "") + esc(s.totals[f[0]]));
         });
         html += row("挂单", s.held + " 笔") + "</div>" +
-          '<p class="t-card-sub">X 报表（不含应有现金：交班时盲点）。开班 ' +
+          '<p class="t-card-sub">交班时先盲点现金，点完才显示差异。开班于 ' +
           esc(new Date(s.opened_at).toLocaleString("zh-CN")) + "</p>";
         openDialog({
           title: "当前班次 X 报表",

@@ -166,3 +166,63 @@ def test_keyboard_line_editing_and_hold_resume(
     page.keyboard.press("Enter")
     expect(rows).to_have_count(0)
     expect(page.locator("#scan")).to_be_focused()
+
+
+def test_supervisor_refund_then_blind_shift_close(
+    browser: Any, live_server: str, make_user: Any, artifacts: Any, store: Store, session: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    from pos.models import Refund, Shift
+
+    make_user(Role.SUPERVISOR, username="boss")
+    page = _terminal(browser, live_server, make_user)
+    dialog = page.locator("#t-dialog")
+    _scan(page, RICE)
+    _scan(page, store.card.card_no)
+    expect(page.locator("#t-totals .t-cash")).to_contain_text("0.00")
+    page.keyboard.press("F4")
+    expect(dialog).to_contain_text("无需现金")
+    page.keyboard.press("Enter")  # the card pays it all
+    expect(page.locator("#t-change")).to_have_text("¥0.00")
+    assert str(store.balance(session)) == "40.50"
+
+    page.keyboard.press("F8")  # refund: the last sale's number is already filled in
+    page.keyboard.press("Enter")
+    expect(dialog).to_contain_text("东北大米")
+    page.keyboard.press("Enter")  # no lines: the whole sale
+    page.keyboard.type("顾客不要了")
+    page.keyboard.press("Enter")
+    page.keyboard.type("boss")
+    page.keyboard.press("Enter")
+    page.keyboard.type("password123")
+    page.keyboard.press("Enter")
+    expect(dialog).to_contain_text("退货完成")
+    expect(dialog).to_contain_text("9.50")
+    page.screenshot(path=str(artifacts / "terminal-refund.png"))
+    page.keyboard.press("Escape")
+    expect(page.locator("#scan")).to_be_focused()
+    assert str(store.balance(session)) == "50.00"
+    refund = session.scalars(select(Refund)).one()
+    assert refund.card_fen == 950
+    assert refund.actor_name == "boss"
+
+    page.keyboard.press("F10")  # the X report, without the expected cash
+    expect(dialog).to_contain_text("销售笔数")
+    expect(dialog).not_to_contain_text("应有现金")
+    page.keyboard.press("Enter")
+    expect(dialog).to_contain_text("盲点")
+    page.keyboard.type("1")  # one 100-yuan note that should not be there
+    for _ in range(9):
+        page.keyboard.press("Enter")
+    expect(dialog).to_contain_text("差异原因")  # a variance needs a reason
+    page.keyboard.type("多出一张")
+    page.keyboard.press("Enter")
+    expect(dialog).to_contain_text("Z 报表")
+    expect(dialog).to_contain_text("100.00")
+    page.screenshot(path=str(artifacts / "terminal-shift-close.png"))
+    session.rollback()  # a fresh snapshot: the app committed in its own sessions
+    shift = session.scalars(select(Shift)).one()
+    assert shift.status == "closed"
+    assert shift.variance_fen == 10000
+    assert shift.variance_reason == "多出一张"
