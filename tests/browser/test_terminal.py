@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.auth import Role
 from pos.models import Sale
@@ -226,3 +226,55 @@ def test_supervisor_refund_then_blind_shift_close(
     assert shift.status == "closed"
     assert shift.variance_fen == 10000
     assert shift.variance_reason == "多出一张"
+
+
+def test_a_lost_answer_is_retried_with_the_same_client_ref(
+    browser: Any, live_server: str, make_user: Any, store: Store, session: Any
+) -> None:
+    """The sale commits but the answer never arrives: Enter again replays, never a second sale."""
+    from playwright.sync_api import expect
+
+    page = _terminal(browser, live_server, make_user)
+    sent: list[dict[str, Any]] = []
+
+    def lose_first_answer(route: Any) -> None:
+        sent.append(route.request.post_data_json)
+        if len(sent) == 1:
+            route.fetch()  # the server does the work ...
+            route.abort("connectionreset")  # ... and the cable is pulled before the answer
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/sales", lose_first_answer)
+    statuses: list[int] = []
+    page.on("response", lambda r: statuses.append(r.status) if r.url.endswith("/sales") else None)
+    page.route(
+        "**/printing/state",
+        lambda route: route.fulfill(
+            json={
+                "status": "error",
+                "queued": 2,
+                "failed": 1,
+                "last_error": "缺纸",
+                "last_error_at": None,
+                "last_printed_at": None,
+            }
+        ),
+    )
+    _scan(page, "0.512*" + store.apples.barcode)  # a weighed product: 0.512 kg x 6.00
+    expect(page.locator("#t-rows tr .c-qty")).to_contain_text("0.512")
+    expect(page.locator("#t-totals .t-due")).to_contain_text("3.07")
+    page.keyboard.press("F5")
+    page.keyboard.type("5")
+    page.keyboard.press("Enter")
+    expect(page.locator(".t-dialog-error")).to_contain_text("付款结果未知")
+    page.keyboard.press("Escape")  # refused: the outcome must be known first
+    expect(page.locator(".t-dialog-error")).to_contain_text("重试")
+    page.keyboard.press("Enter")
+    expect(page.locator("#t-change")).to_have_text("¥1.93")
+    assert len(sent) == 2 and sent[0]["client_ref"] == sent[1]["client_ref"]
+    assert sent[0]["payments"] == [{"method": "cash", "amount": "5.00"}]
+    assert statuses == [200]  # the retry was answered as a replay of the committed sale
+    session.rollback()  # a fresh snapshot
+    assert session.scalar(select(func.count(Sale.id))) == 1
+    expect(page.locator("#t-printer")).to_contain_text("打印机故障")
