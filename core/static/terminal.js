@@ -311,6 +311,16 @@
     });
   }
 
+  // after a sale: the card's balance and clothing left, as the server now sees them
+  function refreshCard(cardNo) {
+    call("GET", "/terminal/card/" + encodeURIComponent(cardNo)).then(function (res) {
+      if (S.done && S.card && S.card.card_no === cardNo) {
+        S.card = Object.assign({}, S.card, res.data);
+        renderCard();
+      }
+    }, function () { /* the sale stands; the panel keeps the sale's balance */ });
+  }
+
   // +/- and Delete read the cart when their turn comes: keys pressed faster than the server
   // answers must build on each other's results
   function changeQty(delta) {
@@ -678,6 +688,7 @@
         S.lastSaleNo = res.data.sale_no;
         if (S.card && res.data.card_balance != null) {
           S.card = Object.assign({}, S.card, { balance: res.data.card_balance });
+          refreshCard(S.card.card_no);
         }
         try {
           window.localStorage.setItem("charity.terminal.lastSale", S.lastSaleNo);
@@ -1056,12 +1067,8 @@
     }
     if (FKEYS[e.key]) {
       e.preventDefault();
-      if (e.key === "F4" || e.key === "F5" || e.key === "F2") {
-        // let queued scans and quotes land first: pay for what is on the screen
-        queue.then(FKEYS[e.key]);
-      } else {
-        FKEYS[e.key]();
-      }
+      // let queued scans and quotes land first: act on what the screen will show
+      queue.then(FKEYS[e.key]);
       return;
     }
     switch (e.key) {

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from core.auth import Role
+from cards.services import add_proxy
+from core.auth import Actor, Role
 from pos.models import Sale
 from tests.pos import conftest as checkout_fixtures
 from tests.pos.conftest import Store
@@ -168,18 +169,36 @@ def test_keyboard_line_editing_and_hold_resume(
     expect(page.locator("#scan")).to_be_focused()
 
 
-def test_supervisor_refund_then_blind_shift_close(
-    browser: Any, live_server: str, make_user: Any, artifacts: Any, store: Store, session: Any
+def test_proxy_sale_supervisor_refund_then_blind_shift_close(
+    browser: Any,
+    live_server: str,
+    make_user: Any,
+    artifacts: Any,
+    store: Store,
+    session: Any,
+    clock: Any,
 ) -> None:
     from playwright.sync_api import expect
 
     from pos.models import Refund, Shift
 
     make_user(Role.SUPERVISOR, username="boss")
+    add_proxy(
+        session,
+        store.card.account.beneficiary_id,
+        name="王五",
+        relation="邻居",
+        phone="",
+        at=clock(),
+        actor=Actor(None, "test"),
+    )
+    session.commit()
     page = _terminal(browser, live_server, make_user)
     dialog = page.locator("#t-dialog")
     _scan(page, RICE)
     _scan(page, store.card.card_no)
+    page.keyboard.press("F3")  # the neighbour collects for her
+    expect(page.locator("#t-card")).to_contain_text("王五（邻居）")
     expect(page.locator("#t-totals .t-cash")).to_contain_text("0.00")
     page.keyboard.press("F4")
     expect(dialog).to_contain_text("无需现金")
@@ -203,6 +222,7 @@ def test_supervisor_refund_then_blind_shift_close(
     page.keyboard.press("Escape")
     expect(page.locator("#scan")).to_be_focused()
     assert str(store.balance(session)) == "50.00"
+    assert session.scalars(select(Sale)).one().proxy_name == "王五"
     refund = session.scalars(select(Refund)).one()
     assert refund.card_fen == 950
     assert refund.actor_name == "boss"
