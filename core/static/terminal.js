@@ -1071,6 +1071,7 @@
       queue.then(FKEYS[e.key]);
       return;
     }
+    if (e.ctrlKey || e.altKey || e.metaKey) return; // browser shortcuts (Ctrl+R) stay usable
     switch (e.key) {
       case "Enter":
         e.preventDefault();
