@@ -68,9 +68,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    # BEGIN IMMEDIATE: a writer takes the write lock at the start of its transaction, so two
-    # terminals never both read a balance and then race to write it (SQLite has no row locks).
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A writing unit of work (a request that changes things, a command) begins IMMEDIATE: it
+    # takes the write lock at the start, so two terminals never both read a balance and then
+    # race to write it (SQLite has no row locks), and a busy writer waits its turn instead of
+    # failing on a lock upgrade. Reads begin deferred and block nobody (WAL).
+    if conn.get_execution_options().get("sqlite_immediate"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -122,18 +127,23 @@ class Database:
         self.url = url
         self.engine = make_engine(url, echo=echo)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # Same pool; on SQLite its transactions begin IMMEDIATE (see _sqlite_begin).
+        self.write_sessionmaker = sessionmaker(
+            self.engine.execution_options(sqlite_immediate=True), expire_on_commit=False
+        )
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def session(self) -> Session:
-        return self.sessionmaker()
+    def session(self, *, write: bool = False) -> Session:
+        """A session; `write=True` for a unit of work that will change things."""
+        return (self.write_sessionmaker if write else self.sessionmaker)()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session that commits at the end of the block, or rolls back on any error."""
-        with self.sessionmaker() as session, session.begin():
+        """A writing session that commits at the end of the block, or rolls back on any error."""
+        with self.write_sessionmaker() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

@@ -54,9 +54,11 @@ def now() -> datetime:
 
 
 def db_session() -> Session:
-    """The request's session, opened on first use and closed when the request ends."""
+    """The request's session, opened on first use and closed when the request ends. Requests
+    that may change things (not GET) get a writing session (IMMEDIATE on SQLite)."""
     if "db_session" not in g:
-        g.db_session = app_state().db.session()
+        write = request.method not in ("GET", "HEAD", "OPTIONS")
+        g.db_session = app_state().db.session(write=write)
     return cast(Session, g.db_session)
 
 

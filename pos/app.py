@@ -19,6 +19,8 @@ import cards.views
 import clothing_exchange.views
 import core
 import inventory.views
+import pos.api
+import pos.printing.jobs
 import pos.views
 from core.auth import StaffUser
 from core.config import ConfigError, Settings, load_settings
@@ -40,7 +42,14 @@ log = logging.getLogger(__name__)
 
 VERSION = "0.1.0"
 
-_DOMAIN_VIEWS = (pos.views, cards.views, inventory.views, clothing_exchange.views)
+_DOMAIN_VIEWS = (
+    pos.views,
+    pos.api,
+    pos.printing.jobs,
+    cards.views,
+    inventory.views,
+    clothing_exchange.views,
+)
 
 
 class _SessionInterface(SecureCookieSessionInterface):

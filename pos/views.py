@@ -16,7 +16,16 @@ from wtforms.validators import DataRequired
 
 from core.auth import Role, authenticate, issue_token, revoke_token
 from core.errors import Unauthorized
-from core.web import ApiBlueprint, ApiModel, api_user, bearer_token, db_session, now, settings
+from core.web import (
+    ApiBlueprint,
+    ApiModel,
+    api_user,
+    bearer_token,
+    db_session,
+    now,
+    roles_required,
+    settings,
+)
 
 bp = Blueprint("pos", __name__, template_folder="templates")
 api = ApiBlueprint("pos_api", __name__, tag="session")
@@ -89,6 +98,25 @@ def logout() -> Response:
 def office() -> str:
     """The back-office home: the menu of what this role may do."""
     return render_template("pos/office.html")
+
+
+@bp.get("/terminal")
+@roles_required(Role.CASHIER)
+def terminal() -> str:
+    """The cashier terminal. It works through the JSON API with a bearer token issued for the
+    signed-in user now (short-lived, revoked at sign-out like any other)."""
+    session = db_session()
+    user = current_user._get_current_object()
+    token = issue_token(
+        session, user, at=now(), ttl=timedelta(hours=settings().security.token_ttl_hours)
+    )
+    session.commit()
+    return render_template(
+        "pos/terminal.html",
+        api_token=token,
+        terminal_no=settings().store.terminal,
+        public_sales=settings().store.public_sales,
+    )
 
 
 # --- API ---------------------------------------------------------------------------------------
