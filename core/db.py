@@ -136,8 +136,9 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def session(self, *, write: bool = False) -> Session:
-        """A session; `write=True` for a unit of work that will change things."""
+    def session(self, *, write: bool = True) -> Session:
+        """A session for a unit of work; `write=False` for one that only reads (on SQLite it
+        then begins deferred and never holds the write lock)."""
         return (self.write_sessionmaker if write else self.sessionmaker)()
 
     @contextmanager

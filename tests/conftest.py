@@ -125,8 +125,10 @@ def settings(database: Database, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def session(database: Database) -> Iterator[Session]:
-    """A session for arranging and checking; commit what the app or CLI must see."""
-    with database.session() as s:
+    """A session for arranging and checking; commit what the app or CLI must see. It begins
+    deferred on SQLite, so holding it open never blocks the app's writers; `rollback()` it to
+    see what they committed since."""
+    with database.session(write=False) as s:
         yield s
 
 
