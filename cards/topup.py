@@ -321,7 +321,11 @@ def post_run(
     )
     credit = (
         select(TopUpCredit.amount_fen)
-        .where(TopUpCredit.account_id == Account.id, TopUpCredit.run_id == run.id)
+        .where(
+            TopUpCredit.account_id == Account.id,
+            TopUpCredit.month == run.month,  # the unique (account, month) index answers it
+            TopUpCredit.run_id == run.id,
+        )
         .scalar_subquery()
     )
     session.execute(
@@ -332,8 +336,15 @@ def post_run(
     )
     run.txn_id = txn.id
     session.flush()
-    session.expire_all()
+    _expire_accounts(session)
     return run
+
+
+def _expire_accounts(session: Session) -> None:
+    """Wallets loaded before a set-based UPDATE re-read their balance on next access."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Account):
+            session.expire(obj, ["balance_fen"])
 
 
 @dataclass
@@ -444,7 +455,7 @@ def expire(
         [{"txn_id": txn.id, "account_id": a, "book": b, "amount_fen": f} for a, b, f in postings],
     )
     session.flush()
-    session.expire_all()
+    _expire_accounts(session)
     return ExpiryResult(len(rows), Money(total), txn.id)
 
 
