@@ -11,9 +11,9 @@ from pydantic import Field, field_validator
 from sqlalchemy.exc import IntegrityError
 
 from cards import ledger
-from cards.services import card_for_payment, mask_name
+from cards.services import card_by_token, card_for_payment, mask_name
 from core.auth import Role
-from core.errors import NotFound
+from core.errors import NotFound, UnknownCard
 from core.money import Money, MoneyError, parse_decimal
 from core.web import ApiBlueprint, ApiModel, api_user, app_state, current_actor, db_session, now
 from core.web import settings as app_settings
@@ -431,6 +431,20 @@ def card_out_for(card: Any) -> CardOut:
 )
 def terminal_card(card_no: str) -> CardOut:
     return card_out_for(card_for_payment(db_session(), card_no))
+
+
+@api.operation(
+    "/terminal/qr/<token>",
+    summary="收银台扫手机上的余额页二维码：按二维码令牌找到卡",
+    roles=(Role.CASHIER,),
+    response=CardOut,
+    errors=("unknown_card", "card_frozen", "beneficiary_inactive"),
+)
+def terminal_qr(token: str) -> CardOut:
+    card = card_by_token(db_session(), token)
+    if card is None:
+        raise UnknownCard("二维码无效或卡已挂失、更换：请输入卡面上的 16 位卡号")
+    return card_out_for(card_for_payment(db_session(), card.card_no))
 
 
 @api.operation(

@@ -384,9 +384,11 @@
       }
       var qr = QR_RE.exec(text);
       if (qr) {
-        // The API looks cards up by number only; the phone QR carries a token, not the number.
-        throw new ApiError("unknown_card", "暂不支持扫描手机上的余额二维码", 0,
-          "请输入卡面上的 16 位卡号后按 Enter（或按 F2）。");
+        // The phone shows the card's balance-page QR: it carries the card's token, not its number.
+        if (qty) throw new ApiError("validation_error", "卡号前不能加数量");
+        return call("GET", "/terminal/qr/" + encodeURIComponent(qr[1])).then(function (res) {
+          return attachCard(res.data.card_no);
+        });
       }
       if (CARD_RE.test(text)) {
         if (qty) throw new ApiError("validation_error", "卡号前不能加数量");

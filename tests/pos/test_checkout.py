@@ -435,3 +435,15 @@ def test_quote_shows_what_the_terminal_needs(api, store) -> None:
     assert (
         body["lines"][0]["list_price"] == "30.30" and body["lines"][0]["charity_price"] == "27.88"
     )
+
+
+def test_terminal_finds_a_card_by_its_balance_page_qr(api, store, session, clock) -> None:
+    from cards.services import replace_card
+
+    cashier = api(Role.CASHIER)
+    found = cashier.get(f"/api/v1/terminal/qr/{store.card.qr_token}")
+    assert found.status_code == 200 and found.get_json()["card_no"] == store.card.card_no
+    replace_card(session, store.card.card_no, at=clock(), actor=ACTOR)
+    session.commit()
+    old = cashier.get(f"/api/v1/terminal/qr/{store.card.qr_token}")
+    assert old.status_code == 404 and old.get_json()["error"]["code"] == "unknown_card"
