@@ -15,6 +15,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+import cards.balance_page
 import cards.views
 import clothing_exchange.views
 import core
@@ -47,6 +48,7 @@ _DOMAIN_VIEWS = (
     pos.api,
     pos.printing.jobs,
     cards.views,
+    cards.balance_page,
     inventory.views,
     clothing_exchange.views,
 )
