@@ -6,6 +6,7 @@ reached through psycopg 3. Both run the same models and the same Alembic migrati
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -67,15 +68,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(conn: Any) -> None:
-    # A writing unit of work (a request that changes things, a command) begins IMMEDIATE: it
-    # takes the write lock at the start, so two terminals never both read a balance and then
-    # race to write it (SQLite has no row locks), and a busy writer waits its turn instead of
-    # failing on a lock upgrade. Reads begin deferred and block nobody (WAL).
-    if conn.get_execution_options().get("sqlite_immediate"):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        conn.exec_driver_sql("BEGIN")
+class _WriterGate:
+    """Writers of one SQLite database, in this process, take turns in arrival order.
+
+    SQLite lets one writer in at a time; the others poll with growing sleeps (the busy handler),
+    which makes a busy counter's slowest sales wait hundreds of milliseconds for a lock that was
+    free after a few. A process-wide lock queues them instead. It is released as the
+    transaction ends; SQLite's own lock still guards against other processes."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+    def begin(self, conn: Any) -> None:
+        # A writing unit of work (a request that changes things, a command) begins IMMEDIATE: it
+        # takes the write lock at the start, so two terminals never both read a balance and then
+        # race to write it (SQLite has no row locks). Reads begin deferred and block nobody (WAL).
+        if not conn.get_execution_options().get("sqlite_immediate"):
+            conn.exec_driver_sql("BEGIN")
+            return
+        conn.info["writer_gate"] = self.lock.acquire(timeout=60)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.end(conn)
+            raise
+
+    def end(self, conn: Any) -> None:
+        if conn.info.pop("writer_gate", False):
+            self.lock.release()
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -94,7 +114,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         # Let SQLAlchemy, not pysqlite, emit BEGIN (so that BEGIN IMMEDIATE is used).
         event.listen(engine, "connect", _disable_pysqlite_transactions)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        gate = _WriterGate()
+        event.listen(engine, "begin", gate.begin)
+        event.listen(engine, "commit", gate.end)
+        event.listen(engine, "rollback", gate.end)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -127,7 +150,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url, echo=echo)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
-        # Same pool; on SQLite its transactions begin IMMEDIATE (see _sqlite_begin).
+        # Same pool; on SQLite its transactions begin IMMEDIATE (see _WriterGate).
         self.write_sessionmaker = sessionmaker(
             self.engine.execution_options(sqlite_immediate=True), expire_on_commit=False
         )

@@ -57,7 +57,7 @@ def db_session() -> Session:
     """The request's session, opened on first use and closed when the request ends. Requests
     that may change things (not GET) get a writing session (IMMEDIATE on SQLite)."""
     if "db_session" not in g:
-        write = request.method not in ("GET", "HEAD", "OPTIONS")
+        write = request.method not in ("GET", "HEAD", "OPTIONS") and not g.get("read_only")
         g.db_session = app_state().db.session(write=write)
     return cast(Session, g.db_session)
 
@@ -206,13 +206,16 @@ class ApiBlueprint(Blueprint):
         response: type[BaseModel] | None = None,
         status: int = 200,
         errors: tuple[str, ...] = (),
+        read_only: bool = False,
     ) -> Callable[[F], F]:
         """Declare an operation. `roles=None`: public; `()`: any signed-in user; else those roles.
-        The view receives `body=` and/or `query=` as validated models."""
+        The view receives `body=` and/or `query=` as validated models. `read_only=True` for a
+        POST that changes nothing (a quote): its session then never takes the write lock."""
 
         def decorate(view: F) -> F:
             @functools.wraps(view)
             def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+                g.read_only = read_only
                 if roles is not None:
                     user = _bearer_user()
                     if roles and not user.has_role(*roles):
