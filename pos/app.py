@@ -21,6 +21,7 @@ import clothing_exchange.views
 import core
 import inventory.views
 import pos.api
+import pos.office
 import pos.printing.jobs
 import pos.views
 from core.auth import StaffUser
@@ -46,6 +47,7 @@ VERSION = "0.1.0"
 _DOMAIN_VIEWS = (
     pos.views,
     pos.api,
+    pos.office,
     pos.printing.jobs,
     cards.views,
     cards.balance_page,
