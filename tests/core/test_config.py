@@ -97,3 +97,16 @@ def test_settings_are_frozen() -> None:
     s = Settings()
     with pytest.raises(AttributeError):
         s.store.name = "x"  # type: ignore[misc]
+
+
+def test_readme_lists_every_config_key() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for section, keys in section_keys().items():
+        row = next(
+            (line for line in readme.splitlines() if line.startswith(f"| `[{section}]`")), ""
+        )
+        assert row, f"README has no row for [{section}]"
+        for key in keys:
+            assert f"`{key}`" in row or f"[{section}.{key}]" in row, (
+                f"README misses {section}.{key}"
+            )
