@@ -97,7 +97,13 @@ def barcode_svg(card_no: str) -> Markup:
     """The card number as a Code128 barcode (inline SVG)."""
     out = io.BytesIO()
     Code128(card_no, writer=SVGWriter()).write(
-        out, options={"write_text": False, "module_height": 9.0, "quiet_zone": 2.0}
+        out,
+        options={
+            "write_text": False,
+            "module_width": 0.3,
+            "module_height": 9.0,
+            "quiet_zone": 2.0,
+        },
     )
     svg = out.getvalue().decode("utf-8")
     return Markup(svg[svg.index("<svg") :])  # noqa: S704 - generated from digits only
