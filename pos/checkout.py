@@ -215,6 +215,9 @@ def checkout(
                 discount_fen=line.price.discount.fen,
             )
         )
+    # Stock rows are locked in one order (product id) by every sale and refund, so two terminals
+    # selling the same goods in a different order wait for each other instead of deadlocking.
+    for line in sorted(q.lines, key=lambda p: p.product.id):
         record_movement(
             session,
             line.product,
@@ -364,7 +367,8 @@ def refund(
     )
     session.add(record)
     clothing_back = 0
-    for line, milli, amount in amounts:
+    # In product order, like checkout (see there): no deadlock between concurrent sales/refunds.
+    for line, milli, amount in sorted(amounts, key=lambda a: (a[0].product_id, a[0].id)):
         line.refunded_milli += milli
         line.refunded_fen += amount.fen
         record.lines.append(

@@ -447,3 +447,13 @@ def test_terminal_finds_a_card_by_its_balance_page_qr(api, store, session, clock
     session.commit()
     old = cashier.get(f"/api/v1/terminal/qr/{store.card.qr_token}")
     assert old.status_code == 404 and old.get_json()["error"]["code"] == "unknown_card"
+
+
+def test_same_goods_in_opposite_order_at_once_all_sell(app, api_token, store, session) -> None:
+    # Two terminals each locking the rice and oil stock rows, in opposite orders: no deadlock.
+    forward = [{"barcode": store.rice.barcode}, {"barcode": store.oil.barcode}]
+    bodies = [sale(forward if n % 2 else forward[::-1], [cash("40.30")]) for n in range(8)]
+    results = _pay_concurrently(app, api_token(Role.CASHIER), bodies)
+    assert results == [201] * 8
+    assert store.stock(session, store.rice) == Decimal(12)
+    assert store.stock(session, store.oil) == Decimal(12)
