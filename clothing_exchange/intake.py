@@ -8,15 +8,15 @@ by its row number in the file (the header is row 1), the field and the value.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+
+from core import tabular
+from core.errors import ValidationError
 
 # Sizes the sorters use: letter sizes, one-size (均码) and children's heights (童110 = 110 cm).
 SIZE_PATTERN = re.compile(r"^(XS|S|M|L|XL|XXL|XXXL|[2-5]XL|均码|童[5-9][0-9]|童1[0-7][0-9])$")
@@ -131,49 +131,12 @@ def from_milli(milli: int) -> Decimal:
 # --- reading the table ------------------------------------------------------------------------
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise IntakeFileError("文件编码无法识别（支持 UTF-8、GBK、GB18030）")
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        # openpyxl gives floats for numbers; repr is the shortest text that round-trips,
-        # so 142.6 stays "142.6" and is parsed as an exact Decimal from there.
-        text = repr(value)
-        return text[:-2] if text.endswith(".0") else text
-    return str(value).strip()
-
-
 def read_table(data: bytes, filename: str) -> list[list[str]]:
     """The file's rows as text cells, header first (.xlsx by name or content, else CSV)."""
-    if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise IntakeFileError(f"无法读取 Excel 文件 {filename}：{exc}") from None
-        try:
-            sheet = workbook.worksheets[0]
-            return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        finally:
-            workbook.close()
-    text = _decode(data)
     try:
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
-    except csv.Error as exc:
-        raise IntakeFileError(f"CSV 格式错误：{exc}") from None
+        return tabular.read_table(data, filename)
+    except ValidationError as exc:
+        raise IntakeFileError(exc.message) from None
 
 
 def _header_map(header: Sequence[str]) -> dict[str, int]:

@@ -5,9 +5,7 @@ barcodes get price changes as dated price rows; an identical file changes nothin
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -21,6 +19,7 @@ from core.auth import Actor
 from core.config import Settings
 from core.errors import DomainError, ValidationError
 from core.money import Money, MoneyError
+from core.tabular import read_table
 from inventory.models import Product
 from inventory.pricing import format_qty, format_rate, parse_rate, qty_to_milli, rate_to_bp
 from inventory.scale import validate_barcode
@@ -99,48 +98,6 @@ class ImportPlan:
 
 
 # --- reading ---------------------------------------------------------------------------------
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError("无法识别文件编码：CSV 应为 UTF-8、GBK 或 GB18030 编码")
-
-
-def _cell_text(value: Any) -> str:
-    """A cell as text, without float noise: Excel numbers become their shortest decimal form."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return repr(value)  # shortest round-trip text, e.g. 43.1
-    return str(value).strip()
-
-
-def read_table(data: bytes, filename: str) -> list[list[str]]:
-    """Rows of cells as text, the header first."""
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise ValidationError(f"无法读取 Excel 文件 {filename}：{exc}") from None
-        try:
-            sheet = book.worksheets[0]
-            return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        finally:
-            book.close()
-    if filename.lower().endswith(".xls"):
-        raise ValidationError(f"不支持旧版 Excel（.xls）文件 {filename}，请另存为 .xlsx 或 .csv")
-    text = _decode(data)
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
 
 
 def _columns(header: list[str]) -> dict[str, int]:
