@@ -58,10 +58,10 @@ def raw_rows(data: bytes, filename: str) -> tuple[Iterator[Sequence[Any]], str]:
         return iter(rows), "xlsx"
     text, encoding = decode_csv(data)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        lines = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise ValidationError(f"CSV 格式错误：{exc}") from None
-    return iter(rows), encoding
+    return iter(lines), encoding
 
 
 def cell_text(value: Any) -> str:
