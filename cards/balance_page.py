@@ -15,6 +15,7 @@ from __future__ import annotations
 import hmac
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from stdnum import luhn
 from werkzeug.exceptions import HTTPException, NotFound, TooManyRequests
 
 from cards import ledger, services
@@ -248,18 +250,22 @@ def card_for_token(session: Session, token: str) -> Card | None:
 def card_for_scan(session: Session, code: str) -> Card | None:
     """The kiosk's scan: a card number typed by the wedge scanner, or the QR code's URL (or
     its bare token). Only active cards."""
-    text = services.normalise_text(code)
+    text = _normalise(code)
     if not text:
         return None
     if text.isdigit():
-        try:
-            number = services.check_card_no(text)
-        except DomainError:
+        if not luhn.is_valid(text):  # a misread scan: no query at all
             return None
-        return session.scalar(select(Card).where(Card.card_no == number, Card.status == "active"))
+        return session.scalar(select(Card).where(Card.card_no == text, Card.status == "active"))
     path = urlsplit(text).path if "/" in text else f"/b/{text}"
     match = re.search(r"/b/([^/?#]+)", path)
     return card_for_token(session, match.group(1)) if match else None
+
+
+def _normalise(value: str) -> str:
+    """Full-width digits and letters to ASCII (NFKC), whitespace removed: what scanners and
+    Chinese input methods type."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
 
 
 # --- the optional PIN (last four digits of the registered phone) ------------------------------
@@ -267,7 +273,7 @@ def card_for_scan(session: Session, code: str) -> Card | None:
 
 def phone_tail(phone: str) -> str | None:
     """The last four digits of a phone number, or None when it has fewer than four."""
-    digits = "".join(c for c in services.normalise_text(phone) if c.isdigit())
+    digits = "".join(c for c in _normalise(phone) if c.isdigit())
     return digits[-4:] if len(digits) >= 4 else None
 
 
@@ -379,7 +385,7 @@ def _pin_step(card: Card, token: str, expected: str) -> Any:
         return render_template(
             "cards/balance_pin.html", token=token, message=message, wait=wait
         ), 429
-    given = services.normalise_text(request.form.get("pin", ""))
+    given = _normalise(request.form.get("pin", ""))
     if not hmac.compare_digest(given.encode(), expected.encode()):
         delay = attempts.failed(card.id, at)
         message = f"号码不对，请核对登记的手机号后四位，{_duration(delay)}后可再试"

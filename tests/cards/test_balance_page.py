@@ -466,3 +466,28 @@ def test_kiosk_scan_parsing(holder: Holder, session: Session, clock: Any) -> Non
     assert card_for_scan(session, "https://x.example/other") is None
     services.replace_card(session, card_no, at=clock(), actor=ACTOR)
     assert card_for_scan(session, card_no) is None
+
+
+def test_pin_form_works_with_csrf_protection_on(
+    settings: Settings, database: Any, clock: Any, holder: Holder
+) -> None:
+    """As in production: the PIN form carries its CSRF token; a post without it changes nothing."""
+    from pos.app import create_app
+
+    app = create_app(
+        settings.with_overrides(balance_page={"pin": True}),
+        database=database,
+        clock=clock,
+        testing=True,
+    )
+    phone = app.test_client()
+    form = phone.get(holder.url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None
+    refused = phone.post(holder.url, data={"pin": "0000"})
+    assert refused.status_code == 400 and "balance_pin=" not in refused.headers.get(
+        "Set-Cookie", ""
+    )
+    accepted = phone.post(holder.url, data={"pin": "0000", "csrf_token": token.group(1)})
+    assert accepted.status_code == 303
+    assert "21.77" in phone.get(holder.url).get_data(as_text=True)

@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from cards.models import Card
 from cards.qr import QUIET_ZONE, qr_matrix, qr_png, qr_svg
-from cards.services import new_qr_token, qr_url
+from cards.services import new_qr_token
 
 zxingcpp = pytest.importorskip("zxingcpp")
 
@@ -36,6 +36,10 @@ def svg_to_image(svg: str, px_per_module: int = 8) -> Image.Image:
         x0, y0, width = int(x) * px_per_module, int(y) * px_per_module, int(w) * px_per_module
         draw.rectangle([x0, y0, x0 + width - 1, y0 + px_per_module - 1], fill=0)
     return image
+
+
+def qr_url(base: str, token: str) -> str:
+    return f"{base.rstrip('/')}/b/{token}"
 
 
 def test_png_decodes_back_to_the_url() -> None:
