@@ -122,7 +122,7 @@
   }
 
   function yuan(amount) {
-    return "¥" + (amount == null ? "0.00" : amount);
+    return "￥" + (amount == null ? "0.00" : amount);
   }
 
   function isZero(amount) {
@@ -919,13 +919,13 @@
   // F10: the X report, then the blind count and the Z report
   var X_FIELDS = [
     ["sales_count", "销售笔数", ""],
-    ["list_total", "标价合计", "¥"],
-    ["discount_total", "慈善优惠", "¥"],
-    ["total", "实收合计", "¥"],
-    ["card_total", "卡付合计", "¥"],
+    ["list_total", "标价合计", "￥"],
+    ["discount_total", "慈善优惠", "￥"],
+    ["total", "实收合计", "￥"],
+    ["card_total", "卡付合计", "￥"],
     ["refunds_count", "退货笔数", ""],
     ["voids_count", "作废笔数", ""],
-    ["refunds_total", "退款合计", "¥"],
+    ["refunds_total", "退款合计", "￥"],
     ["clothing_items", "衣物件数", ""],
   ];
 
@@ -935,7 +935,7 @@
         var s = res.data;
         var html = '<div class="t-report">';
         X_FIELDS.forEach(function (f) {
-          if (s.totals[f[0]] != null) html += row(f[1], (f[2] ? "¥" : "") + esc(s.totals[f[0]]));
+          if (s.totals[f[0]] != null) html += row(f[1], (f[2] ? "￥" : "") + esc(s.totals[f[0]]));
         });
         html += row("挂单", s.held + " 笔") + "</div>" +
           '<p class="t-card-sub">交班时先盲点现金，点完才显示差异。开班于 ' +

@@ -79,7 +79,7 @@ def test_scan_attach_card_pay_and_see_the_change(
     page.keyboard.type("100")
     page.keyboard.press("Enter")
 
-    expect(page.locator("#t-change")).to_have_text("¥75.24")
+    expect(page.locator("#t-change")).to_have_text("￥75.24")
     expect(page.locator("#t-done")).to_contain_text("未启用打印机")  # printer.kind = none
     expect(page.locator("#t-done")).to_contain_text("0.00")  # card balance after
     expect(page.locator("#t-dialog-backdrop")).to_be_hidden()
@@ -203,7 +203,7 @@ def test_proxy_sale_supervisor_refund_then_blind_shift_close(
     page.keyboard.press("F4")
     expect(dialog).to_contain_text("无需现金")
     page.keyboard.press("Enter")  # the card pays it all
-    expect(page.locator("#t-change")).to_have_text("¥0.00")
+    expect(page.locator("#t-change")).to_have_text("￥0.00")
     assert str(store.balance(session)) == "40.50"
 
     page.keyboard.press("F8")  # refund: the last sale's number is already filled in
@@ -291,7 +291,7 @@ def test_a_lost_answer_is_retried_with_the_same_client_ref(
     page.keyboard.press("Escape")  # refused: the outcome must be known first
     expect(page.locator(".t-dialog-error")).to_contain_text("重试")
     page.keyboard.press("Enter")
-    expect(page.locator("#t-change")).to_have_text("¥1.93")
+    expect(page.locator("#t-change")).to_have_text("￥1.93")
     assert len(sent) == 2 and sent[0]["client_ref"] == sent[1]["client_ref"]
     assert sent[0]["payments"] == [{"method": "cash", "amount": "5.00"}]
     assert statuses == [200]  # the retry was answered as a replay of the committed sale
