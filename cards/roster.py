@@ -5,12 +5,10 @@ header is row 1), compare with the registry, and apply all or nothing. A file al
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -25,6 +23,7 @@ from cards.services import mask_id_number, normalise_id_number, normalise_text
 from core.auth import Actor
 from core.errors import Conflict, ValidationError
 from core.periods import local_date
+from core.tabular import raw_rows
 
 # Header spellings accepted for each field (Chinese as in the bureau's files, English too).
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -101,46 +100,6 @@ class ImportPlan:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def decode_csv(data: bytes) -> tuple[str, str]:
-    """The text of a CSV and the encoding found: UTF-8 (with or without BOM), else GB18030
-    (a superset of GBK)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "UTF-8 (BOM)"
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ValidationError("无法识别文件编码：CSV 应为 UTF-8、GBK 或 GB18030 编码") from None
-    try:
-        data.decode("gbk")
-        return text, "GBK"
-    except UnicodeDecodeError:
-        return text, "GB18030"
-
-
-def _csv_rows(data: bytes) -> tuple[Iterator[Sequence[Any]], str]:
-    text, encoding = decode_csv(data)
-    return iter(csv.reader(io.StringIO(text, newline=""))), encoding
-
-
-def _xlsx_rows(data: bytes) -> tuple[Iterator[Sequence[Any]], str]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise ValidationError(f"无法读取 Excel 文件：{exc}") from None
-    sheet = workbook.worksheets[0]
-    return sheet.iter_rows(values_only=True), "xlsx"
-
-
-def is_xlsx(data: bytes, filename: str) -> bool:
-    return filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04"
-
-
 def _header_map(header: Sequence[Any]) -> dict[str, int]:
     wanted = {
         normalise_text(alias).lower(): name
@@ -212,7 +171,7 @@ def read_roster(
     progress: Callable[[int], None] | None = None,
 ) -> tuple[list[RosterRow], list[RowError], str, int]:
     """Parse and check every row: (valid rows, errors, encoding, rows read)."""
-    rows, encoding = _xlsx_rows(data) if is_xlsx(data, filename) else _csv_rows(data)
+    rows, encoding = raw_rows(data, filename)
     try:
         header = next(rows)
     except StopIteration:
