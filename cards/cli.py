@@ -196,10 +196,23 @@ def topup(month: str, dry_run: bool) -> None:
     context = cli_context()
     settings = context.settings
     at = context.now()
-    with context.transaction() as session:
+    with (
+        context.transaction() as session,
+        click.progressbar(
+            length=len(topups.POST_STEPS),
+            label="入账",
+            file=sys.stderr if sys.stderr.isatty() else io.StringIO(),
+            show_pos=True,
+        ) as bar,
+    ):
         period = topups.parse_month(month, at=at, settings=settings)
+
+        def step(name: str) -> None:
+            bar.label = f"入账：{name}"
+            bar.update(1)
+
         outcome = topups.run_topup(
-            session, settings, period, at=at, actor=context.actor, dry_run=dry_run
+            session, settings, period, at=at, actor=context.actor, dry_run=dry_run, progress=step
         )
         for line in outcome.preview.lines():
             click.echo(line)

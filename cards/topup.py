@@ -250,13 +250,26 @@ def cancel_run(session: Session, run_id: int, *, at: datetime, actor: Actor) -> 
     return run
 
 
+POST_STEPS = ("过期处理", "登记入账名单", "写入分录", "更新余额")
+
+
 def post_run(
-    session: Session, settings: Settings, run: TopUpRun, *, at: datetime, actor: Actor
+    session: Session,
+    settings: Settings,
+    run: TopUpRun,
+    *,
+    at: datetime,
+    actor: Actor,
+    progress: Callable[[str], None] | None = None,
 ) -> TopUpRun:
     """Credit every eligible account not yet credited for the run's month, in one ledger
-    transaction (set-based). Lapsed credit is expired first under `unspent = "expire"`."""
+    transaction (set-based). Lapsed credit is expired first under `unspent = "expire"`.
+    `progress` is told as each of POST_STEPS begins (the command line draws a bar)."""
+    step = progress or (lambda _name: None)
     month = Month.parse(run.month)
+    step(POST_STEPS[0])
     expire(session, settings, month, at=at, actor=actor)
+    step(POST_STEPS[1])
     head = ledger._lock_head(session)
     eligible = _eligible(settings).subquery()
     already = select(TopUpCredit.id).where(
@@ -290,6 +303,7 @@ def post_run(
         funds[category] += fen
     book_postings = [(None, ledger.fund_book(c), -fen) for c, fen in sorted(funds.items())]
     postings = [(a, None, fen) for a, _, fen in credits] + book_postings
+    step(POST_STEPS[2])
     txn = ledger._append_txn(
         session,
         head,
@@ -319,6 +333,7 @@ def post_run(
             for _, b, f in book_postings
         ],
     )
+    step(POST_STEPS[3])
     credit = (
         select(TopUpCredit.amount_fen)
         .where(
@@ -362,6 +377,7 @@ def run_topup(
     at: datetime,
     actor: Actor,
     dry_run: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> TopUpOutcome:
     """What `charity topup` does: preview; unless dry, prepare, and post when approval is
     "single" (with "two_person" the run waits for a second user's approval)."""
@@ -374,7 +390,7 @@ def run_topup(
     run.approved_at = at
     run.approved_by_id = actor.user_id
     run.approved_by = actor.name
-    post_run(session, settings, run, at=at, actor=actor)
+    post_run(session, settings, run, at=at, actor=actor, progress=progress)
     return TopUpOutcome(shown, run, True)
 
 

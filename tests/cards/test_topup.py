@@ -35,9 +35,13 @@ def _balances(session):
 
 
 def test_each_category_gets_its_amount_exactly_once(people_with_cards, session, by_category, clock):
-    outcome = topup.run_topup(session, by_category, Month(2026, 12), at=clock(), actor=ACTOR)
+    steps: list[str] = []
+    outcome = topup.run_topup(
+        session, by_category, Month(2026, 12), at=clock(), actor=ACTOR, progress=steps.append
+    )
     session.commit()
     assert outcome.posted and outcome.run.people == 5
+    assert steps == list(topup.POST_STEPS)  # the command line's progress bar sees every step
     assert outcome.preview.by_category == {
         "低保": [3, 15000],
         "优抚": [1, 8000],
