@@ -89,18 +89,3 @@ class CharityGroup(click.Group):
         except OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             fail(f"错误：数据库操作失败：{reason}（是否已运行 charity init？）")
-
-
-def not_built(name: str, issue: str) -> click.Command:
-    """A contract command whose feature has not landed yet: says so and exits 2."""
-
-    @click.command(
-        name,
-        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-        help=f"（尚未实现：{issue}）",
-    )
-    def command() -> None:
-        click.echo(f"charity {name}：此功能尚未实现（{issue}）", err=True)
-        sys.exit(2)
-
-    return command
