@@ -11,6 +11,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from cards import qr
 from core.config import Settings
 from pos.printing.document import Document
 from pos.printing.layout import Cut, Drawer, Feed, Layout, Qr, Text, layout_document
@@ -30,12 +31,8 @@ def _environment() -> Environment:
 
 @lru_cache(maxsize=64)
 def qr_svg(data: str) -> str:
-    """An SVG QR code of `data` (markup, for inline use)."""
-    import qrcode
-    import qrcode.image.svg
-
-    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=6, border=2)
-    return str(image.to_string(encoding="unicode"))
+    """An SVG QR code of `data` (markup, for inline use): the same codes the card sheet prints."""
+    return qr.qr_svg(data, size="34mm")
 
 
 def preview_rows(layout: Layout) -> list[dict[str, Any]]:
