@@ -1,7 +1,7 @@
 """Clothing exchange timings: parsing and recording the sample intake file (and one 20x larger),
 and claims per second at the counter. Plain Python; prints numbers.
 
-    python bench/clothing_bench.py [DATABASE_URL]
+    python bench/bench_clothing.py [DATABASE_URL]
 """
 
 from __future__ import annotations
