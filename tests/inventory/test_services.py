@@ -5,7 +5,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.auth import Actor
@@ -180,6 +181,24 @@ def test_movements_are_append_only(
     m.qty_milli = 1
     with pytest.raises(RuntimeError, match="只能追加"):
         session.flush()
+
+
+def test_the_database_refuses_to_edit_or_delete_movements_and_prices(
+    session: Session, make_product: Callable[..., Product], clock: Any
+) -> None:
+    """Past the ORM (a hand-written statement), a trigger still refuses."""
+    p = make_product()
+    record_movement(session, p, Decimal(5), "receipt", at=clock(), actor=ACTOR)
+    session.commit()
+    for statement in (
+        "UPDATE stock_movement SET qty_milli = 1",
+        "DELETE FROM stock_movement",
+        "UPDATE product_price SET list_price_fen = 1",
+        "DELETE FROM product_price",
+    ):
+        with pytest.raises(DBAPIError, match="只能追加"):
+            session.execute(text(statement))
+        session.rollback()
 
 
 def test_stocktake_records_the_difference_with_reason(
