@@ -298,3 +298,17 @@ def test_a_lost_answer_is_retried_with_the_same_client_ref(
     session.rollback()  # a fresh snapshot
     assert session.scalar(select(func.count(Sale.id))) == 1
     expect(page.locator("#t-printer")).to_contain_text("打印机故障")
+
+
+def test_a_phone_showing_the_balance_page_qr_attaches_the_card(
+    browser: Any, live_server: str, make_user: Any, store: Store
+) -> None:
+    """A scanner reading the QR on a beneficiary's phone types the balance page's URL."""
+    from playwright.sync_api import expect
+
+    page = _terminal(browser, live_server, make_user)
+    _scan(page, f"http://kiosk.test/b/{store.card.qr_token}")
+    expect(page.locator("#t-card .t-holder")).to_have_text("张*云")
+    expect(page.locator("#t-card .t-balance")).to_contain_text("50.00")
+    _scan(page, RICE)
+    expect(page.locator("#t-rows tr").nth(0).locator(".c-charity")).to_have_text("9.50")
