@@ -30,7 +30,7 @@ from core.web import (
 bp = Blueprint("pos", __name__, template_folder="templates")
 api = ApiBlueprint("pos_api", __name__, tag="session")
 
-NAV: list[tuple[str, str, tuple[str, ...]]] = []
+NAV: list[tuple[str, str, tuple[str, ...]]] = [("收银台", "pos.terminal", (Role.CASHIER.value,))]
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
@@ -96,8 +96,13 @@ def logout() -> Response:
 @bp.get("/office")
 @login_required  # type: ignore[misc]
 def office() -> str:
-    """The back-office home: the menu of what this role may do."""
-    return render_template("pos/office.html")
+    """The back-office home: the figures this role watches, and the menu of what it may do."""
+    from pos.dashboard import figures
+
+    return render_template(
+        "pos/office.html",
+        figures=figures(db_session(), current_user, at=now(), settings=settings()),
+    )
 
 
 @bp.get("/terminal")
