@@ -119,7 +119,15 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "commit", gate.end)
         event.listen(engine, "rollback", gate.end)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        # A server that is down or a wrong address answers within seconds, not minutes.
+        connect_args={"connect_timeout": 10},
+    )
 
 
 def _disable_pysqlite_transactions(dbapi_connection: Any, _record: Any) -> None:

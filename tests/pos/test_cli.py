@@ -67,8 +67,17 @@ def test_bad_config_value_exits_1_naming_the_key(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def test_unreachable_database_is_one_line_exit_1(tmp_path: Path) -> None:
-    env = {"CHARITY_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    env = {"CHARITY_DATABASE_URL": f"postgresql+psycopg://nobody@127.0.0.1:{_closed_port()}/none"}
     result = run("init", cwd=tmp_path, env=env)
     assert result.returncode == 1
     assert "无法连接数据库" in result.stderr and "Traceback" not in result.stderr
