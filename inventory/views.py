@@ -6,11 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from core.auth import Role
-from core.errors import UnknownProduct
-from core.money import Money, parse_decimal
+from core.errors import DomainError, UnknownProduct
+from core.money import Money, MoneyError, parse_decimal
 from core.web import ApiBlueprint, ApiModel, current_actor, db_session, now, settings
 from inventory.models import Product, StockMovement
 from inventory.pricing import format_qty, format_rate, parse_rate
@@ -93,10 +93,58 @@ class SearchQuery(ApiModel):
     limit: int = Field(default=50, ge=1, le=200)
 
 
+MAX_QTY = Decimal(1_000_000)
+MAX_AMOUNT = Money(100_000_000)  # ￥1,000,000.00
+
+
+def _checked_qty(value: int | str, what: str) -> int | str:
+    """Validator body: a quantity (at most three decimals) within ±MAX_QTY, else ValueError."""
+    try:
+        qty = parse_decimal(value, places=3, what=what)
+    except MoneyError as exc:
+        raise ValueError(str(exc)) from None
+    if abs(qty) > MAX_QTY:
+        raise ValueError(f"{what}超出范围（不超过 {MAX_QTY}），实际为 {value}")
+    return value
+
+
+def _checked_amount(value: str | None, what: str) -> str | None:
+    """Validator body: a non-negative amount with at most two decimals, up to MAX_AMOUNT."""
+    if value is None:
+        return None
+    try:
+        amount = Money.parse(value)
+    except MoneyError as exc:
+        raise ValueError(f"{what}：{exc}") from None
+    if amount.is_negative or amount > MAX_AMOUNT:
+        raise ValueError(f"{what}应在 0 至 {MAX_AMOUNT} 之间，实际为 {value}")
+    return value
+
+
 class PriceChange(ApiModel):
     list_price: str | None = None
     discount_rate: str | None = None
     reason: str = Field(default="调价", max_length=200)
+
+    @field_validator("list_price")
+    @classmethod
+    def _check_price(cls, value: str | None) -> str | None:
+        return _checked_amount(value, "标价")
+
+    @field_validator("discount_rate")
+    @classmethod
+    def _check_rate(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            rate = parse_rate(value)
+        except DomainError as exc:
+            raise ValueError(exc.message) from None
+        except ArithmeticError:  # an exponent too large for Decimal
+            rate = None
+        if rate is None or not 0 <= rate < 1:
+            raise ValueError(f"折扣率应在 0 至 1 之间（如 0.05 或 5%），实际为 {value[:20]}")
+        return value
 
 
 class ReceiptRequest(ApiModel):
@@ -107,15 +155,40 @@ class ReceiptRequest(ApiModel):
     estimated_value: str | None = None
     reference: str | None = Field(default=None, max_length=64)
 
+    @field_validator("qty")
+    @classmethod
+    def _check_qty(cls, value: int | str) -> int | str:
+        return _checked_qty(value, "数量")
+
+    @field_validator("unit_cost")
+    @classmethod
+    def _check_cost(cls, value: str | None) -> str | None:
+        return _checked_amount(value, "单价")
+
+    @field_validator("estimated_value")
+    @classmethod
+    def _check_value(cls, value: str | None) -> str | None:
+        return _checked_amount(value, "估值")
+
 
 class CountRequest(ApiModel):
     counted: int | str
     reason: str = Field(min_length=1, max_length=200)
 
+    @field_validator("counted")
+    @classmethod
+    def _check_counted(cls, value: int | str) -> int | str:
+        return _checked_qty(value, "盘点数")
+
 
 class WriteoffRequest(ApiModel):
     qty: int | str
     reason: str = Field(min_length=1, max_length=200)
+
+    @field_validator("qty")
+    @classmethod
+    def _check_qty(cls, value: int | str) -> int | str:
+        return _checked_qty(value, "数量")
 
 
 class MovementAnswer(ApiModel):

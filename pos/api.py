@@ -35,6 +35,7 @@ from pos.shifts import (
 api = ApiBlueprint("sales_api", __name__, tag="checkout")
 
 MAX_QTY = Decimal(9999)
+MAX_AMOUNT = Money(100_000_000)  # ￥1,000,000.00: more is a typing slip, and overflows nothing
 
 
 def _qty(value: str | int | None) -> Decimal | None:
@@ -56,6 +57,8 @@ def _amount(value: str) -> Money:
         raise ValueError(str(exc)) from None
     if amount.fen <= 0:
         raise ValueError(f"金额必须大于零，实际为 {value}")
+    if amount > MAX_AMOUNT:
+        raise ValueError(f"金额不能超过 {MAX_AMOUNT}，实际为 {value}")
     return amount
 
 

@@ -6,13 +6,15 @@ import logging
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import DecimalException
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 import cards.balance_page
@@ -28,7 +30,7 @@ from core.auth import StaffUser
 from core.config import ConfigError, Settings, load_settings
 from core.db import Database
 from core.errors import DomainError, Forbidden, NotFound, Unauthorized, ValidationError
-from core.money import Money
+from core.money import Money, MoneyError
 from core.openapi import build_openapi
 from core.web import (
     ApiBlueprint,
@@ -191,8 +193,29 @@ def _register_errors(app: Flask) -> None:
         if is_api_request():
             response = jsonify(mapped.to_json())
             response.status_code = status
-            return response
-        return render_template("error.html", error=mapped), status
+        else:
+            response = app.make_response((render_template("error.html", error=mapped), status))
+        allow = getattr(error, "valid_methods", None)
+        if status == 405 and allow:
+            response.headers["Allow"] = ", ".join(sorted(allow))
+        return response
+
+    @app.errorhandler(MoneyError)
+    def _money_error(error: MoneyError) -> Any:
+        # Text that is not an amount or a quantity, caught by a parser deeper than the models.
+        return _domain_error(ValidationError(str(error)))
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DecimalException)
+    @app.errorhandler(DataError)
+    def _out_of_range(error: Exception) -> Any:
+        # A number too large for the database (or for Decimal arithmetic), or text the database
+        # refuses: bad input that got past the models. Nothing was committed.
+        log.warning("refused out-of-range input on %s %s: %s", request.method, request.path, error)
+        session = g.get("db_session")
+        if session is not None:
+            session.rollback()
+        return _domain_error(ValidationError("输入的数值超出范围或含有数据库不接受的字符"))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:
