@@ -14,7 +14,8 @@ from sqlalchemy import select
 from cards import roster, services
 from cards import topup as topups
 from cards.models import Account, Beneficiary, Card
-from core.cli import cli_context, fail
+from core.cli import cli_context, fail, input_file, output_file
+from core.errors import ValidationError
 from core.money import Money
 from core.periods import Month
 
@@ -23,7 +24,7 @@ cards = click.Group("cards", help="慈善购物卡：发卡、挂失、补卡、
 
 
 @beneficiaries.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file")
 @click.option("--commit", is_flag=True, help="真正导入（默认只预览，不写入）")
 @click.option("--skip-invalid", is_flag=True, help="与 --commit 一起：跳过无效行，导入其余行")
 @click.option("--exit-missing", is_flag=True, help="与 --commit 一起：新名册中没有的人标记为退出")
@@ -31,12 +32,16 @@ cards = click.Group("cards", help="慈善购物卡：发卡、挂失、补卡、
 def import_roster(
     file: str, commit: bool, skip_invalid: bool, exit_missing: bool, limit: int
 ) -> None:
-    """导入救助对象名册（.xlsx，或 UTF-8/GBK/GB18030 编码的 .csv）。"""
+    """导入救助对象名册（.xlsx，或 UTF-8/GBK/GB18030 编码的 .csv）。
+
+    不加 --commit 只预览：列出将新增、变更的人和每个无效行（行号按文件算，表头为第 1 行），
+    不写入。--commit 全部导入或全部不导入；有无效行时拒绝，除非加 --skip-invalid。"""
     if (skip_invalid or exit_missing) and not commit:
-        fail("错误：--skip-invalid 与 --exit-missing 需与 --commit 一起使用")
+        raise click.UsageError("--skip-invalid 与 --exit-missing 需与 --commit 一起使用")
     context = cli_context()
     settings = context.settings
-    data = Path(file).read_bytes()
+    path = input_file(file, what="名册文件")
+    data = path.read_bytes()
     at = context.now()
     with context.transaction() as session:
         total = max(data.count(b"\n"), 1)
@@ -47,12 +52,14 @@ def import_roster(
             plan = roster.plan_import(
                 session,
                 data,
-                Path(file).name,
+                path.name,
                 categories=settings.allowance.categories,
                 at=at,
                 tz=settings.tz,
                 progress=bar.update,
             )
+        if plan.rows_read == 0:
+            raise ValidationError(f"名册文件 {path.name} 只有表头，没有任何数据行")
         for line in roster.describe_plan(plan, limit=limit, errors=False):
             click.echo(line)
         if plan.errors:
@@ -64,6 +71,11 @@ def import_roster(
             if plan.errors:
                 sys.exit(1)
             return
+        if plan.errors and not skip_invalid and plan.previous is None:
+            fail(
+                f"错误：名册有 {len(plan.errors)} 行无效（见上），整份文件未导入；"
+                "改正后重新导入，或加 --skip-invalid 只导入有效行"
+            )
         record = roster.apply_import(
             session,
             plan,
@@ -163,11 +175,17 @@ def list_cards(fmt: str) -> None:
     click.echo(f"共 {len(rows)} 张卡")
 
 
+def _require_card_no(card_no: str) -> None:
+    if not card_no.strip():
+        raise ValidationError("请给出卡号（CARD_NO 是空的）")
+
+
 @cards.command("freeze")
 @click.argument("card_no")
 @click.option("--reason", required=True, help="挂失或冻结原因")
 def freeze(card_no: str, reason: str) -> None:
     """挂失/冻结一张卡：此后任何收银台都不再接受。"""
+    _require_card_no(card_no)
     context = cli_context()
     with context.transaction() as session:
         card = services.freeze_card(
@@ -181,6 +199,7 @@ def freeze(card_no: str, reason: str) -> None:
 @click.argument("card_no")
 def replace(card_no: str) -> None:
     """补卡：同一账户发新卡（新卡号、新二维码），旧卡注销；打印新卡号。"""
+    _require_card_no(card_no)
     context = cli_context()
     with context.transaction() as session:
         new = services.replace_card(session, card_no, at=context.now(), actor=context.actor)
@@ -192,7 +211,8 @@ def replace(card_no: str) -> None:
 @click.argument("month")
 @click.option("--dry-run", is_flag=True, help="只显示预览与对账数，不写入")
 def topup(month: str, dry_run: bool) -> None:
-    """按月为符合条件的账户充值（YYYY-MM）；同一月份再次运行只给尚未充值的人充值。"""
+    """按月为符合条件的账户充值（MONTH 为 YYYY-MM，最多到下个月）；同一月份再次运行只给尚未
+    充值的人充值。"""
     context = cli_context()
     settings = context.settings
     at = context.now()
@@ -250,16 +270,26 @@ def expire() -> None:
 
 @click.command("fund")
 @click.argument("month")
-@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False), help="另存为 Excel 文件")
+@click.option("--xlsx", "xlsx_path", help="另存为 Excel 文件（.xlsx；所在目录须已存在）")
 def fund_report(month: str, xlsx_path: str | None) -> None:
-    """慈善购物卡资金月报：按类别的充值、消费、退款、过期与余额。"""
+    """慈善购物卡资金月报（MONTH 为 YYYY-MM）：按类别的充值、消费、退款、过期与余额。"""
     context = cli_context()
     settings = context.settings
     period = Month.parse(month)
+    latest = topups.month_of(context.now(), settings).next()
+    if period > latest:
+        raise ValidationError(f"月份 {period} 还没有到：最多只能看到 {latest} 的月报")
+    target: Path | None = None
+    if xlsx_path is not None:  # check before any work, so a refusal writes nothing
+        target = output_file(xlsx_path, what="Excel 文件")
+        if target.suffix.lower() != ".xlsx":
+            raise ValidationError(f"--xlsx 的文件名应以 .xlsx 结尾，实际为 {xlsx_path}")
     with context.db.session() as session:
         report = topups.fund_report(session, settings, period)
-    for line in topups.report_lines(report):
+    lines = topups.report_lines(report)
+    if target is not None:
+        topups.write_report_xlsx(report, target, store_name=settings.store.name)
+    for line in lines:
         click.echo(line)
-    if xlsx_path:
-        topups.write_report_xlsx(report, Path(xlsx_path), store_name=settings.store.name)
-        click.echo(f"已保存 {xlsx_path}")
+    if target is not None:
+        click.echo(f"已保存 {target}")

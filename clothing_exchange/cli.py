@@ -4,32 +4,33 @@ Thin: reads the file, the clock and the actor, calls services, commits once."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
 from clothing_exchange import reports, services
 from clothing_exchange.intake import IntakeFileError, parse_intake
-from core.cli import cli_context, fail
+from core.cli import cli_context, fail, input_file
 
 clothing = click.Group("clothing", help="衣暖人心爱心衣物：入库、报表")
 
 
 @clothing.command("intake")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file")
 @click.option("--commit", is_flag=True, help="真正入库（默认只预览，不写入）")
 def intake(file: str, commit: bool) -> None:
     """记录衣暖人心入库批次（.csv 或 .xlsx：批次,日期,来源楼院,重量kg,分拣）。
 
     分拣格式：种类/尺码/季节=件数，多项以分号分隔，如 毛衣/XXL/冬=39;床品/L/夏=29。
     全部成功或全部不入库；同一文件再次导入不会重复入库。"""
+    path = input_file(file, what="入库文件")
     context = cli_context()
     settings = context.settings
-    path = Path(file)
     try:
         parsed = parse_intake(path.read_bytes(), filename=path.name, kinds=settings.clothing.kinds)
     except IntakeFileError as exc:
         fail(f"错误：{path.name}：{exc}")
+    if not parsed.rows and not parsed.problems:
+        fail(f"错误：入库文件 {path.name} 只有表头，没有任何数据行")
     with context.transaction() as session:
         plan = services.plan_intake(session, parsed)
         for row in plan.new:

@@ -6,21 +6,26 @@ Command groups of each package are plain `click.Group`s; `pos.cli` gathers them 
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from core.auth import Actor
 from core.config import ConfigError, Settings, load_settings
-from core.db import Database, DatabaseUnavailable, check_connection
-from core.errors import DomainError
+from core.db import Database, DatabaseUnavailable, check_connection, is_empty
+from core.errors import DomainError, ValidationError
 from core.money import MoneyError
 from core.periods import PeriodError
 
@@ -37,14 +42,47 @@ class CliContext:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(self.config_path)
+            if self.config_path and Path(self.config_path).is_dir():
+                raise ConfigError(f"配置文件 {self.config_path} 是一个目录，应为 .toml 文件")
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                self._settings = load_settings(self.config_path)
+            for warning in caught:  # one plain line each, not Python's warning format
+                click.echo(f"警告：{warning.message}", err=True)
         return self._settings
 
     @property
     def db(self) -> Database:
+        """The store's database, which must have been created by `charity init`."""
+        return self.database(require_schema=True)
+
+    def database(self, *, require_schema: bool = True) -> Database:
+        """Open (once) and check the database; `require_schema=False` only for `init` and
+        `serve --demo`, which create the tables. Refuses with DatabaseUnavailable, never
+        creates an empty SQLite file by accident."""
         if self._db is None:
-            self._db = Database(self.settings.database.url)
-            check_connection(self._db.engine)
+            url = self.settings.database.url
+            shown = make_url(url).render_as_string(hide_password=True)
+            if require_schema:
+                _require_sqlite_file(url)
+            try:
+                db = Database(url)
+                check_connection(db.engine)
+                empty = require_schema and is_empty(db.engine)
+            except (
+                FileExistsError
+            ) as exc:  # creating the SQLite file's folder: a file is in the way
+                raise DatabaseUnavailable(
+                    f"无法打开数据库 {shown}：{exc.filename} 是文件，不是目录"
+                ) from None
+            except OSError as exc:
+                raise DatabaseUnavailable(f"无法打开数据库 {shown}：{os_reason(exc)}") from None
+            except DBAPIError as exc:
+                raise DatabaseUnavailable(f"无法打开数据库 {shown}：{_db_reason(exc)}") from None
+            if empty:
+                db.dispose()
+                raise DatabaseUnavailable(f"数据库 {shown} 还没有数据表，请先运行 charity init")
+            self._db = db
         return self._db
 
     def now(self) -> datetime:
@@ -60,6 +98,76 @@ class CliContext:
         """One all-or-nothing unit of work: commits at the end, rolls back on any error."""
         with self.db.transaction() as session:
             yield session
+
+
+def _require_sqlite_file(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return
+    name = parsed.database or ""
+    if name in ("", ":memory:") or name.startswith("file:"):
+        return
+    if not Path(name).exists():
+        raise DatabaseUnavailable(f"数据库文件 {name} 不存在，请先运行 charity init")
+    if Path(name).is_dir():
+        raise DatabaseUnavailable(f"数据库路径 {name} 是一个目录，应为 SQLite 数据库文件")
+
+
+def _db_reason(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
+
+
+_OS_REASONS = {
+    errno.ENOENT: "不存在",
+    errno.EISDIR: "是一个目录",
+    errno.ENOTDIR: "路径中有一段不是目录",
+    errno.EACCES: "没有权限",
+    errno.EPERM: "没有权限",
+    errno.EROFS: "位于只读文件系统",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EEXIST: "已存在",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """An OSError as a short Chinese reason naming the path."""
+    reason = _OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+    return f"{exc.filename} {reason}" if exc.filename else reason
+
+
+def input_file(path: str, *, what: str = "文件") -> Path:
+    """A file the command reads: it exists, is a file and can be read; else a refusal naming
+    it (exit 1, not a usage error: the command was right, the file is not)."""
+    if not path.strip():
+        raise ValidationError(f"请给出{what}路径")
+    target = Path(path)
+    if not target.exists():
+        raise ValidationError(f"{what} {path} 不存在")
+    if target.is_dir():
+        raise ValidationError(f"{what} {path} 是一个目录，不是文件")
+    if not os.access(target, os.R_OK):
+        raise ValidationError(f"{what} {path} 没有读取权限")
+    return target
+
+
+def output_file(path: str, *, what: str = "文件", overwrite: bool = True) -> Path:
+    """A file the command writes: its folder exists and is writable (a missing folder is a
+    typo or an unplugged drive, so it is not created), and it is not a directory."""
+    if not path.strip():
+        raise ValidationError(f"请给出{what}路径")
+    target = Path(path)
+    if target.is_dir():
+        raise ValidationError(f"{what} {path} 是一个目录，请给出文件名")
+    if target.exists() and not overwrite:
+        raise ValidationError(f"{what} {path} 已存在，不会覆盖")
+    folder = target.parent
+    if not folder.exists():
+        raise ValidationError(f"目录 {folder} 不存在（{what} {path}）")
+    if not folder.is_dir():
+        raise ValidationError(f"{folder} 不是目录（{what} {path}）")
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise ValidationError(f"没有权限写入 {path}")
+    return target
 
 
 def cli_context() -> CliContext:
@@ -86,6 +194,18 @@ class CharityGroup(click.Group):
             fail(f"错误：{exc.message}")
         except (ConfigError, DatabaseUnavailable, MoneyError, PeriodError) as exc:
             fail(f"错误：{exc}")
-        except OperationalError as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            fail(f"错误：数据库操作失败：{reason}（是否已运行 charity init？）")
+        except (OperationalError, ProgrammingError) as exc:
+            reason = _db_reason(exc)
+            if _missing_table(reason):
+                fail(f"错误：数据库结构不完整（{reason}），请先运行 charity init")
+            fail(f"错误：数据库操作失败：{reason}")
+        except OSError as exc:  # a file or folder the command reads or writes
+            fail(f"错误：{os_reason(exc)}")
+
+
+def _missing_table(reason: str) -> bool:
+    text = reason.lower()
+    return any(
+        mark in text
+        for mark in ("no such table", "no such column", "does not exist", "undefinedtable")
+    )

@@ -9,7 +9,7 @@ from decimal import Decimal
 import click
 from sqlalchemy.orm import Session
 
-from core.cli import cli_context
+from core.cli import cli_context, input_file
 from core.errors import UnknownProduct, ValidationError
 from core.money import Money, parse_decimal
 from inventory.catalog import apply_import, import_catalog_file
@@ -26,25 +26,41 @@ from inventory.services import (
 products = click.Group("products", help="商品目录：导入、调价、入库、盘点、报损")
 
 
+# One movement or count of more than this is a typo (and would not fit the stock column).
+MAX_QTY = Decimal(1_000_000)
+
+
 def _qty(text: str, what: str) -> Decimal:
-    return parse_decimal(text, places=3, what=what)
+    value = parse_decimal(text, places=3, what=what)
+    if abs(value) > MAX_QTY:
+        raise ValidationError(f"{what} {text} 超出合理范围（最多 {MAX_QTY}）")
+    return value
+
+
+def _reason(reason: str, what: str) -> str:
+    if not reason.strip():
+        raise ValidationError(f"请填写{what}（--reason 不能为空）")
+    return reason.strip()
 
 
 @products.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file")
 @click.option("--commit", is_flag=True, help="确认导入（不加此项只预览，不写入）")
 def import_(file: str, commit: bool) -> None:
     """导入商品目录（.xlsx 或 .csv，表头同 products.csv）；全部成功或全部不导入。"""
+    path = input_file(file, what="商品目录文件")
     context = cli_context()
     with context.transaction() as session:
         plan = import_catalog_file(
             session,
-            file,
+            path,
             commit=False,
             at=context.now(),
             actor=context.actor,
             settings=context.settings,
         )
+        if plan.rows == 0 and not plan.errors:
+            raise ValidationError(f"商品目录文件 {path.name} 只有表头，没有任何数据行")
         for line in plan.summary():
             click.echo(line)
         if not commit:
@@ -177,7 +193,7 @@ def count(barcode: str, counted: str, reason: str) -> None:
             session,
             p,
             _qty(counted, "盘点数"),
-            reason=reason,
+            reason=_reason(reason, "差异原因"),
             at=context.now(),
             actor=context.actor,
         )
@@ -205,7 +221,7 @@ def writeoff(barcode: str, qty: str, reason: str) -> None:
             "writeoff",
             at=context.now(),
             actor=context.actor,
-            reason=reason,
+            reason=_reason(reason, "报损原因"),
         )
         click.echo(f"{p.name} 报损 {qty}{p.unit}，现库存 {format_qty(p.stock_milli)}{p.unit}")
 

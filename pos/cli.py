@@ -8,7 +8,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 
 import click
 from sqlalchemy.engine import make_url
@@ -16,10 +15,9 @@ from sqlalchemy.engine import make_url
 from cards import cli as cards_cli
 from clothing_exchange import cli as clothing_cli
 from core.auth import Role, add_user
-from core.cli import CharityGroup, CliContext, cli_context, fail
+from core.cli import CharityGroup, CliContext, cli_context, fail, os_reason, output_file
 from core.db import is_empty
 from inventory import cli as inventory_cli
-from pos import migrate
 
 _ROLES = [r.value for r in Role]
 
@@ -29,7 +27,7 @@ _ROLES = [r.value for r in Role]
     "--config",
     "config_path",
     envvar="CHARITY_CONFIG",
-    type=click.Path(dir_okay=False),
+    metavar="FILE",
     help="配置文件（默认当前目录的 config.toml）",
 )
 @click.version_option("0.1.0", prog_name="charity")
@@ -43,8 +41,10 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 @main.command()
 def init() -> None:
     """创建或升级数据库结构（迁移）。"""
+    from pos import migrate  # alembic: only the commands that migrate pay for importing it
+
     context = cli_context()
-    heads = migrate.upgrade(context.db.engine)
+    heads = migrate.upgrade(context.database(require_schema=False).engine)
     click.echo(f"数据库已是最新结构（{', '.join(heads)}）：{context.settings.database.url}")
 
 
@@ -55,15 +55,16 @@ def init() -> None:
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
 def serve(host: str, port: int, demo: bool, threads: int) -> None:
     """启动门店服务（waitress）。"""
-    from waitress import serve as waitress_serve
+    from waitress import create_server
 
+    from pos import migrate
     from pos.app import create_app
 
     context = cli_context()
     settings = context.settings
     if not settings.security.secret_key and not demo:
         fail("错误：未设置 security.secret_key（或环境变量 CHARITY_SECRET_KEY）；演示请加 --demo")
-    db = context.db
+    db = context.database(require_schema=not demo)
     if demo:
         fresh = is_empty(db.engine)
         migrate.upgrade(db.engine)
@@ -79,8 +80,16 @@ def serve(host: str, port: int, demo: bool, threads: int) -> None:
     elif not migrate.is_current(db.engine):
         fail("错误：数据库结构不是最新，请先运行 charity init")
     app = create_app(settings, database=db, clock=context.clock, demo=demo)
+    try:  # bind first: a wrong host or a port in use is a refusal, not a traceback
+        server = create_server(app, host=host, port=port, threads=threads, ident="charity")
+    except (OSError, ValueError) as exc:
+        reason = os_reason(exc) if isinstance(exc, OSError) else f"地址或端口无效（{exc}）"
+        fail(f"错误：无法在 {host}:{port} 上启动服务：{reason}")
     click.echo(f"{settings.store.name} 已启动：http://{host}:{port}/  （Ctrl+C 停止）")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="charity")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("已停止。")
 
 
 @main.group()
@@ -96,8 +105,15 @@ def user() -> None:
 def user_add(name: str, role: str, password_stdin: bool, display_name: str) -> None:
     """添加员工账号（收银员、店长、民政局、管理员）。"""
     if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
+        if sys.stdin is None or sys.stdin.closed:
+            fail("错误：--password-stdin：标准输入已关闭，读不到密码")
+        line = sys.stdin.readline()
+        if not line:
+            fail("错误：--password-stdin：标准输入是空的，应为一行密码")
+        password = line.rstrip("\r\n")
     else:
+        if sys.stdin is None or not sys.stdin.isatty():
+            fail("错误：没有终端可以输入密码；请加 --password-stdin 并从标准输入传入一行密码")
         password = getpass.getpass("密码：")
         if getpass.getpass("再输一次：") != password:
             fail("错误：两次输入的密码不一致")
@@ -138,30 +154,34 @@ def ledger_verify() -> None:
 
 @main.group()
 def report() -> None:
-    """报表。"""
+    """报表：fund 慈善购物卡资金月报。"""
 
 
 report.add_command(cards_cli.fund_report)
 
 
 @main.command()
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path")
 def backup(path: str) -> None:
-    """把数据库一致地复制到 PATH（SQLite 用在线备份；PostgreSQL 用 pg_dump）。"""
+    """把数据库一致地复制到 PATH（SQLite 用在线备份；PostgreSQL 用 pg_dump）。
+
+    PATH 所在目录须已存在；已有的文件不会被覆盖。"""
     context = cli_context()
     url = make_url(context.settings.database.url)
-    target = Path(path)
-    if target.exists():
-        fail(f"错误：{target} 已存在，不会覆盖")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = output_file(path, what="备份文件", overwrite=False)
+    context.db  # noqa: B018 - opens the database and checks it has been initialised
     if url.get_backend_name() == "sqlite":
-        context.db  # noqa: B018 - opens and checks the database
         source = sqlite3.connect(url.database or ":memory:")
         try:
             destination = sqlite3.connect(target)
-            with destination:
-                source.backup(destination)
-            destination.close()
+            try:
+                with destination:
+                    source.backup(destination)
+            finally:
+                destination.close()
+        except sqlite3.Error as exc:
+            target.unlink(missing_ok=True)
+            fail(f"错误：无法写入备份文件 {target}：{exc}")
         finally:
             source.close()
     else:

@@ -163,5 +163,7 @@ def test_default_rate_by_category_when_blank(
 
 
 @pytest.mark.parametrize("name", ["nope.csv"])
-def test_missing_file_is_usage_error(cli: Any, name: str) -> None:
-    assert cli("products", "import", name).exit_code == 2
+def test_missing_file_is_refused_naming_it(cli: Any, name: str) -> None:
+    # The command was used rightly; the file is wrong: a refusal (exit 1), not a usage error.
+    result = cli("products", "import", name)
+    assert result.exit_code == 1 and name in result.output

@@ -119,6 +119,8 @@ def test_short_password_is_refused(cli) -> None:
 def test_backup_makes_a_consistent_copy(cli, tmp_path: Path, database) -> None:
     cli_ok(cli("user", "add", "wang", "--role", "cashier", "--password-stdin", input="pw-123456\n"))
     target = tmp_path / "backup" / "copy.db"
+    assert cli("backup", str(target)).exit_code == 1  # a missing folder is not created
+    target.parent.mkdir()
     if database.dialect == "postgresql" and shutil.which("pg_restore") is None:
         pytest.skip("pg_dump/pg_restore are not installed; .ci/run runs with them")
     cli_ok(cli("backup", str(target)))

@@ -1,0 +1,903 @@
+"""The command line's contract, driven through the INSTALLED console script as a bureau's script
+(or an outside acceptance test) would: every refusal exits 1 with a message on stderr that names
+the row, field or value, writes nothing and prints no traceback; wrong usage exits 2.
+
+One store is initialised and seeded once (roster, cards, a top-up, catalog, clothing intake, a
+frozen and a closed card); each case runs against its own copy of that SQLite file, all cases in
+parallel, and the copy must be unchanged afterwards."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import traceback
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import Workbook
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from stdnum import luhn
+
+from pos.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+EXE = Path(sys.executable).parent / "charity"
+TEST_URL = os.environ.get("CHARITY_TEST_DATABASE_URL", "")
+ON_POSTGRES = TEST_URL.startswith("postgresql")
+
+ROSTER_HEADER = "序号,姓名,身份证号,类别,镇街,村社区,联系电话,家庭人口"
+ROSTER_ROWS = [
+    "1,戴文春,410108200210030742,低保,长兴路街道,彩虹社区,14655183825,2",
+    "2,雷秀,410108194312038827,优抚,刘寨街道,刘寨村,18386314121,1",
+    "3,肖生轩,410108198109143064,低保,迎宾路街道,迎宾路社区,14482383035,2",
+    "4,廖小振,410108199408208379,低保,迎宾路街道,彩虹社区,19639914878,1",
+    "5,谭冬,41010820070505771X,特困,新城街道,新城社区,13712345678,3",
+]
+PRODUCTS = ROOT / "inventory" / "demo_data" / "products.csv"
+CLOTHING = ROOT / "clothing_exchange" / "demo_data" / "clothing_intake.csv"
+
+
+def environment(url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHARITY_")}
+    env["CHARITY_DATABASE_URL"] = url
+    env.update(extra)
+    return env
+
+
+def charity(
+    *args: str, cwd: Path, env: dict[str, str], stdin: str | None = None, close_stdin: bool = False
+) -> subprocess.CompletedProcess[str]:
+    command = [str(EXE), *args]
+    if close_stdin:  # stdin closed, not merely empty
+        command = ["sh", "-c", 'exec "$0" "$@" <&-', *command]
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        env=env,
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def fingerprint(db: Path) -> str:
+    """The database's content (not its file bytes, which WAL checkpoints move about)."""
+    connection = sqlite3.connect(db)
+    try:
+        return hashlib.sha256("\n".join(connection.iterdump()).encode()).hexdigest()
+    finally:
+        connection.close()
+
+
+# --- the broken files ------------------------------------------------------------------------
+
+
+def write_bad_files(folder: Path) -> None:
+    folder.mkdir()
+    roster = "\n".join([ROSTER_HEADER, *ROSTER_ROWS]) + "\n"
+    (folder / "empty.csv").write_bytes(b"")
+    (folder / "binary.csv").write_bytes(bytes(range(256)) * 4)
+    (folder / "binary.xlsx").write_bytes(bytes(range(256)) * 4)
+    (folder / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 200)
+    (folder / "notes.txt").write_text("这不是名册\n只是一段文字\n", encoding="utf-8")
+    book = Workbook()
+    book.active.append(ROSTER_HEADER.split(","))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    (folder / "corrupt.xlsx").write_bytes(buffer.getvalue()[:300])
+    (folder / "utf16.csv").write_text(roster, encoding="utf-16")
+    (folder / "roster_header_only.csv").write_text(ROSTER_HEADER + "\n", encoding="utf-8")
+    (folder / "roster_bom_crlf.csv").write_bytes(roster.replace("\n", "\r\n").encode("utf-8-sig"))
+    (folder / "roster_gbk.csv").write_bytes(roster.encode("gbk"))
+    (folder / "roster_extra_column.csv").write_text(
+        "\n".join([ROSTER_HEADER + ",备注", *(r + ",x" for r in ROSTER_ROWS)]) + "\n",
+        encoding="utf-8",
+    )
+    (folder / "roster_no_id_column.csv").write_text(
+        "序号,姓名,类别\n1,戴文春,低保\n", encoding="utf-8"
+    )
+    (folder / "roster_mistakes.csv").write_text(
+        "\n".join(
+            [
+                ROSTER_HEADER,
+                "1,戴文春,410108200210030743,低保,,,,1",  # row 2: check digit
+                "2,,410108194312038827,优抚,,,,1",  # row 3: no name
+                "3,肖生轩,410108198109143064,五保,,,,1",  # row 4: unknown category
+                "4,廖小振,12345,低保,,,,1",  # row 5: too short
+                "5,谭冬,41010820070505771X,特困,,,,abc",  # row 6: household size
+                "6,谭冬,41010820070505771X,特困,,,,1",  # row 7: same ID as row 6 (which is bad)
+                "7,王五,410108194312038827,优抚,,,,1",  # row 8: valid
+                "8,王六,410108194312038827,优抚,,,,1",  # row 9: duplicate of row 8
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    products = PRODUCTS.read_text(encoding="utf-8").splitlines()
+    header = products[0]
+    (folder / "products_header_only.csv").write_text(header + "\n", encoding="utf-8")
+    (folder / "products_gbk_crlf.csv").write_bytes(
+        ("\r\n".join(products[:4]) + "\r\n").encode("gbk")
+    )
+    (folder / "products_no_barcode.csv").write_text(
+        "\n".join(",".join(line.split(",")[1:]) for line in products[:3]) + "\n",
+        encoding="utf-8",
+    )
+    rows = [line.split(",") for line in products[1:5]]
+    rows[0][5] = "abc"  # row 2: 标价
+    rows[1][0] = rows[1][0][:-1] + str((int(rows[1][0][-1]) + 1) % 10)  # row 3: check digit
+    rows[2][6] = "0.5"  # row 4: 慈善折扣率 out of range
+    (folder / "products_mistakes.csv").write_text(
+        "\n".join([header, *(",".join(r) for r in rows)]) + "\n", encoding="utf-8"
+    )
+    clothing = CLOTHING.read_text(encoding="utf-8").splitlines()
+    (folder / "clothing_header_only.csv").write_text(clothing[0] + "\n", encoding="utf-8")
+    (folder / "clothing_no_batch.csv").write_text(
+        "\n".join(",".join(line.split(",")[1:]) for line in clothing[:3]) + "\n",
+        encoding="utf-8",
+    )
+    (folder / "clothing_mistakes.csv").write_text(
+        "\n".join(
+            [
+                clothing[0],
+                "ZZ-1,2026-13-01,某社区回收点,10.5,毛衣/L/冬=3",  # row 2: date
+                "ZZ-2,2026-01-05,某社区回收点,abc,毛衣/L/冬=3",  # row 3: weight
+                "ZZ-3,2026-01-05,某社区回收点,10,西装/L/冬=3",  # row 4: unknown kind
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    (folder / "unknown_key.toml").write_text("[bogus]\nx = 1\n", encoding="utf-8")
+    (folder / "broken.toml").write_text("[store\nname = 1\n", encoding="utf-8")
+    (folder / "not_a_db.db").write_text("not a database\n", encoding="utf-8")
+    (folder / "existing.db").write_bytes(b"")
+    (folder / "a_file").write_text("x", encoding="utf-8")
+    (folder / "folder").mkdir()
+
+
+# --- the seeded store ------------------------------------------------------------------------
+
+
+@dataclass
+class Seed:
+    folder: Path
+    db: Path
+    bad: Path
+    fingerprint: str
+    names: dict[str, str] = field(default_factory=dict)
+
+
+def this_month() -> str:
+    return datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
+
+
+@pytest.fixture(scope="module")
+def seed(tmp_path_factory: pytest.TempPathFactory) -> Seed:
+    if ON_POSTGRES:
+        pytest.skip("the table runs on its own SQLite file; the SQLite run covers it")
+    folder = tmp_path_factory.mktemp("cli-contract")
+    db = folder / "seed.db"
+    env = environment(f"sqlite:///{db}")
+    (folder / "roster.csv").write_text(
+        "\n".join([ROSTER_HEADER, *ROSTER_ROWS]) + "\n", encoding="utf-8"
+    )
+
+    def seeding(*args: str) -> str:  # in-process: the seed is set-up, not under test
+        result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+        assert result.exit_code == 0, (args, result.output)
+        return result.stdout
+
+    seeding("init")
+    seeding("beneficiaries", "import", str(folder / "roster.csv"), "--commit")
+    seeding("cards", "issue", "--all")
+    seeding("topup", this_month())
+    seeding("products", "import", str(PRODUCTS), "--commit")
+    seeding("clothing", "intake", str(CLOTHING), "--commit")
+    listing = seeding("cards", "list", "--format", "csv")
+    numbers = [row["card_no"] for row in csv.DictReader(io.StringIO(listing))]
+    frozen, closed, active = numbers[0], numbers[1], numbers[2]
+    seeding("cards", "freeze", frozen, "--reason", "丢失")
+    seeding("cards", "replace", closed)
+    unknown_body = "8" + "0" * 14
+    names = {
+        "frozen": frozen,
+        "closed": closed,
+        "active": active,
+        "bad_check": active[:-1] + str((int(active[-1]) + 1) % 10),
+        "unknown": unknown_body + luhn.calc_check_digit(unknown_body),
+        "barcode": PRODUCTS.read_text(encoding="utf-8").splitlines()[1].split(",")[0],
+        "month": this_month(),
+    }
+    bad = folder / "bad"
+    write_bad_files(bad)
+    # One self-contained file (the seeding connections may still hold part of it in the WAL).
+    clean = folder / "clean.db"
+    source, target = sqlite3.connect(db), sqlite3.connect(clean)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return Seed(folder, clean, bad, fingerprint(clean), names)
+
+
+# --- the table -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    args: tuple[str, ...]
+    code: int = 1
+    says: tuple[str, ...] = ()  # fragments stderr must contain
+    stdin: str | None = None
+    close_stdin: bool = False
+    url: str | None = None  # another database URL ({dir} is the case's own folder)
+    env: tuple[tuple[str, str], ...] = ()
+    script: bool = False  # also through the installed console script (a subprocess)
+
+
+def c(
+    id: str,
+    *args: str,
+    code: int = 1,
+    says: tuple[str, ...] = (),
+    stdin: str | None = None,
+    close_stdin: bool = False,
+    url: str | None = None,
+    env: tuple[tuple[str, str], ...] = (),
+    script: bool = False,
+) -> Case:
+    return Case(id, args, code, says, stdin, close_stdin or False, url, env, script or close_stdin)
+
+
+CASES = [
+    # roster import: broken files
+    c(
+        "roster-missing",
+        "beneficiaries",
+        "import",
+        "{bad}/nope.csv",
+        says=("nope.csv", "不存在"),
+        script=True,
+    ),
+    c("roster-directory", "beneficiaries", "import", "{bad}/folder", says=("folder", "目录")),
+    c("roster-empty", "beneficiaries", "import", "{bad}/empty.csv", says=("空",)),
+    c("roster-binary", "beneficiaries", "import", "{bad}/binary.csv", says=("编码",)),
+    c(
+        "roster-corrupt-xlsx",
+        "beneficiaries",
+        "import",
+        "{bad}/corrupt.xlsx",
+        says=("corrupt",),
+        script=True,
+    ),
+    c("roster-xls", "beneficiaries", "import", "{bad}/old.xls", says=(".xls",)),
+    c("roster-wrong-extension", "beneficiaries", "import", "{bad}/notes.txt", says=("缺少列",)),
+    c("roster-utf16", "beneficiaries", "import", "{bad}/utf16.csv", says=("编码",)),
+    c(
+        "roster-header-only",
+        "beneficiaries",
+        "import",
+        "{bad}/roster_header_only.csv",
+        says=("表头",),
+        script=True,
+    ),
+    c(
+        "roster-header-only-commit",
+        "beneficiaries",
+        "import",
+        "{bad}/roster_header_only.csv",
+        "--commit",
+        "--exit-missing",
+        says=("表头",),
+    ),
+    c(
+        "roster-missing-column",
+        "beneficiaries",
+        "import",
+        "{bad}/roster_no_id_column.csv",
+        says=("第 1 行", "身份证号"),
+    ),
+    c(
+        "roster-mistakes-preview",
+        "beneficiaries",
+        "import",
+        "{bad}/roster_mistakes.csv",
+        says=("第 2 行", "第 3 行", "第 4 行", "五保", "第 5 行", "12345", "第 6 行", "第 9 行"),
+        script=True,
+    ),
+    c(
+        "roster-mistakes-commit",
+        "beneficiaries",
+        "import",
+        "{bad}/roster_mistakes.csv",
+        "--commit",
+        says=("第 2 行", "第 3 行", "--skip-invalid"),
+        script=True,
+    ),
+    c(
+        "roster-preview-bom-crlf",
+        "beneficiaries",
+        "import",
+        "{bad}/roster_bom_crlf.csv",
+        code=0,
+        script=True,
+    ),
+    c("roster-preview-gbk", "beneficiaries", "import", "{bad}/roster_gbk.csv", code=0),
+    c(
+        "roster-skip-invalid-alone",
+        "beneficiaries",
+        "import",
+        "{bad}/roster_mistakes.csv",
+        "--skip-invalid",
+        code=2,
+        script=True,
+    ),
+    # people
+    c(
+        "status-unknown-person",
+        "beneficiaries",
+        "set-status",
+        "110101199003077777",
+        "suspended",
+        "--reason",
+        "外出",
+        says=("7777",),
+        script=True,
+    ),
+    c(
+        "status-empty-reason",
+        "beneficiaries",
+        "set-status",
+        "410108194312038827",
+        "suspended",
+        "--reason",
+        " ",
+        says=("原因",),
+    ),
+    c(
+        "status-same",
+        "beneficiaries",
+        "set-status",
+        "410108194312038827",
+        "active",
+        "--reason",
+        "x",
+        says=("正常",),
+    ),
+    c(
+        "status-unknown",
+        "beneficiaries",
+        "set-status",
+        "410108194312038827",
+        "gone",
+        "--reason",
+        "x",
+        code=2,
+    ),
+    # cards
+    c("freeze-unknown", "cards", "freeze", "{unknown}", "--reason", "丢失", says=("{unknown}",)),
+    c(
+        "freeze-check-digit",
+        "cards",
+        "freeze",
+        "{bad_check}",
+        "--reason",
+        "丢失",
+        says=("{bad_check}",),
+    ),
+    c(
+        "freeze-frozen",
+        "cards",
+        "freeze",
+        "{frozen}",
+        "--reason",
+        "丢失",
+        says=("{frozen}",),
+        script=True,
+    ),
+    c("freeze-closed", "cards", "freeze", "{closed}", "--reason", "丢失", says=("{closed}",)),
+    c(
+        "freeze-empty-reason",
+        "cards",
+        "freeze",
+        "{active}",
+        "--reason",
+        "",
+        says=("原因",),
+        script=True,
+    ),
+    c("freeze-blank-number", "cards", "freeze", " ", "--reason", "丢失", says=("卡号",)),
+    c("freeze-no-reason", "cards", "freeze", "{active}", code=2),
+    c("replace-closed", "cards", "replace", "{closed}", says=("{closed}",), script=True),
+    c("replace-unknown", "cards", "replace", "{unknown}", says=("{unknown}",)),
+    c("list-bad-format", "cards", "list", "--format", "json", code=2, script=True),
+    # top-up
+    c("topup-month-13", "topup", "2026-13", says=("2026-13",), script=True),
+    c("topup-short-year", "topup", "26-12", says=("26-12",)),
+    c("topup-far-future", "topup", "2099-01", says=("2099-01",), script=True),
+    c("topup-empty", "topup", "", says=("YYYY-MM",)),
+    c("topup-dry-run", "topup", "{month}", "--dry-run", code=0, script=True),
+    c("topup-again", "topup", "{month}", code=0),  # everyone credited: changes nothing
+    # products
+    c("products-missing", "products", "import", "{bad}/nope.csv", says=("nope.csv",)),
+    c("products-directory", "products", "import", "{bad}/folder", says=("目录",)),
+    c("products-empty", "products", "import", "{bad}/empty.csv", says=("空",)),
+    c("products-corrupt", "products", "import", "{bad}/corrupt.xlsx", says=("corrupt",)),
+    c(
+        "products-header-only",
+        "products",
+        "import",
+        "{bad}/products_header_only.csv",
+        says=("表头",),
+    ),
+    c(
+        "products-missing-column",
+        "products",
+        "import",
+        "{bad}/products_no_barcode.csv",
+        says=("条码",),
+    ),
+    c(
+        "products-mistakes",
+        "products",
+        "import",
+        "{bad}/products_mistakes.csv",
+        "--commit",
+        says=("第 2 行", "标价", "第 3 行", "校验位", "第 4 行", "折扣率"),
+        script=True,
+    ),
+    c("products-gbk-crlf", "products", "import", "{bad}/products_gbk_crlf.csv", code=0),
+    c("products-show-unknown", "products", "show", "123", says=("123",)),
+    c(
+        "products-receive-huge",
+        "products",
+        "receive",
+        "{barcode}",
+        "1e400",
+        says=("1e400",),
+        script=True,
+    ),
+    c(
+        "products-writeoff-huge",
+        "products",
+        "writeoff",
+        "{barcode}",
+        "99999999999",
+        "--reason",
+        "x",
+        says=("99999999999",),
+    ),
+    c(
+        "products-writeoff-empty-reason",
+        "products",
+        "writeoff",
+        "{barcode}",
+        "1",
+        "--reason",
+        " ",
+        says=("原因",),
+    ),
+    # clothing intake
+    c("clothing-missing", "clothing", "intake", "{bad}/nope.csv", says=("nope.csv",)),
+    c("clothing-directory", "clothing", "intake", "{bad}/folder", says=("目录",)),
+    c("clothing-empty", "clothing", "intake", "{bad}/empty.csv", says=("empty.csv",)),
+    c(
+        "clothing-header-only",
+        "clothing",
+        "intake",
+        "{bad}/clothing_header_only.csv",
+        says=("表头",),
+        script=True,
+    ),
+    c(
+        "clothing-missing-column",
+        "clothing",
+        "intake",
+        "{bad}/clothing_no_batch.csv",
+        says=("批次",),
+    ),
+    c(
+        "clothing-mistakes",
+        "clothing",
+        "intake",
+        "{bad}/clothing_mistakes.csv",
+        "--commit",
+        says=("第 2 行", "日期", "第 3 行", "重量", "第 4 行", "西装"),
+        script=True,
+    ),
+    # fund report
+    c("report-month-13", "report", "fund", "2026-13", says=("2026-13",)),
+    c("report-far-future", "report", "fund", "2099-01", says=("2099-01",), script=True),
+    c(
+        "report-xlsx-missing-folder",
+        "report",
+        "fund",
+        "{month}",
+        "--xlsx",
+        "{dir}/nowhere/r.xlsx",
+        says=("nowhere",),
+        script=True,
+    ),
+    c(
+        "report-xlsx-under-a-file",
+        "report",
+        "fund",
+        "{month}",
+        "--xlsx",
+        "{bad}/a_file/r.xlsx",
+        says=("a_file",),
+    ),
+    c(
+        "report-xlsx-directory",
+        "report",
+        "fund",
+        "{month}",
+        "--xlsx",
+        "{bad}/folder",
+        says=("folder",),
+    ),
+    c(
+        "report-xlsx-wrong-extension",
+        "report",
+        "fund",
+        "{month}",
+        "--xlsx",
+        "{dir}/r.csv",
+        says=("r.csv",),
+    ),
+    # backup
+    c("backup-exists", "backup", "{bad}/a_file", says=("a_file", "已存在"), script=True),
+    c("backup-missing-folder", "backup", "{dir}/nowhere/b.db", says=("nowhere",), script=True),
+    c("backup-under-a-file", "backup", "{bad}/a_file/b.db", says=("a_file",)),
+    c("backup-directory", "backup", "{bad}/folder", says=("folder",)),
+    c("backup-empty-path", "backup", "", says=("路径",)),
+    # staff accounts
+    c(
+        "user-stdin-closed",
+        "user",
+        "add",
+        "wang",
+        "--role",
+        "cashier",
+        "--password-stdin",
+        close_stdin=True,
+        says=("标准输入",),
+    ),
+    c(
+        "user-stdin-empty",
+        "user",
+        "add",
+        "wang",
+        "--role",
+        "cashier",
+        "--password-stdin",
+        stdin="",
+        says=("标准输入",),
+        script=True,
+    ),
+    c(
+        "user-no-terminal",
+        "user",
+        "add",
+        "wang",
+        "--role",
+        "cashier",
+        says=("--password-stdin",),
+        script=True,
+    ),
+    c(
+        "user-short-password",
+        "user",
+        "add",
+        "wang",
+        "--role",
+        "cashier",
+        "--password-stdin",
+        stdin="short\n",
+        says=("密码",),
+    ),
+    # configuration and database
+    c("config-missing", "--config", "{dir}/nope.toml", "cards", "list", says=("nope.toml",)),
+    c(
+        "config-directory",
+        "--config",
+        "{bad}/folder",
+        "cards",
+        "list",
+        says=("folder",),
+        script=True,
+    ),
+    c("config-broken", "--config", "{bad}/broken.toml", "cards", "list", says=("broken.toml",)),
+    c(
+        "config-env-missing",
+        "cards",
+        "list",
+        env=(("CHARITY_CONFIG", "{dir}/nope.toml"),),
+        says=("nope.toml",),
+        script=True,
+    ),
+    c(
+        "before-init-no-file",
+        "cards",
+        "list",
+        url="sqlite:///{dir}/never.db",
+        says=("charity init",),
+        script=True,
+    ),
+    c(
+        "before-init-empty-db",
+        "topup",
+        "{month}",
+        url="sqlite:///{bad}/existing.db",
+        says=("charity init",),
+        script=True,
+    ),
+    c(
+        "before-init-backup",
+        "backup",
+        "{dir}/b.db",
+        url="sqlite:///{dir}/never.db",
+        says=("charity init",),
+    ),
+    c(
+        "not-a-database",
+        "cards",
+        "list",
+        url="sqlite:///{bad}/not_a_db.db",
+        says=("not_a_db.db",),
+        script=True,
+    ),
+    c(
+        "unreachable-postgres",
+        "cards",
+        "list",
+        url="postgresql+psycopg://nobody@127.0.0.1:1/none",
+        says=("无法连接数据库",),
+        script=True,
+    ),
+    c(
+        "config-unknown-key",
+        "--config",
+        "{bad}/unknown_key.toml",
+        "cards",
+        "list",
+        code=0,
+        says=("警告：", "bogus"),
+    ),
+    c(
+        "serve-bad-host",
+        "serve",
+        "--host",
+        "999.1.1.1",
+        "--port",
+        "5977",
+        env=(("CHARITY_SECRET_KEY", "x" * 32),),
+        says=("999.1.1.1",),
+        script=True,
+    ),
+    c("unknown-command", "nosuch", code=2, script=True),
+]
+
+
+def prepare(seed: Seed, case: Case, root: Path) -> tuple[Path, list[str], dict[str, str]]:
+    folder = root / case.id
+    folder.mkdir()
+    names = {**seed.names, "bad": str(seed.bad), "dir": str(folder)}
+    shutil.copyfile(seed.db, folder / "store.db")
+    url = (case.url or f"sqlite:///{folder / 'store.db'}").format(**names)
+    extra = {k: v.format(**names) for k, v in case.env}
+    return folder, [a.format(**names) for a in case.args], environment(url, **extra)
+
+
+def in_process(
+    args: list[str], folder: Path, env: dict[str, str], stdin: str | None
+) -> subprocess.CompletedProcess[str]:
+    """`charity` through click in this process (same group, same exit codes): fast, for the bulk
+    of the table. An exception other than SystemExit is what would have been a traceback."""
+    overrides: dict[str, str | None] = {k: None for k in os.environ if k.startswith("CHARITY_")}
+    overrides.update({k: v for k, v in env.items() if k.startswith("CHARITY_")})
+    here = Path.cwd()
+    os.chdir(folder)  # no config.toml there: the defaults, as in the subprocess cases
+    try:
+        result = CliRunner().invoke(main, args, env=overrides, input=stdin or "")
+    finally:
+        os.chdir(here)
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "Traceback (most recent call last):\n" + "".join(
+            traceback.format_exception(result.exception)
+        )
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, stderr)
+
+
+@dataclass
+class Outcome:
+    case: Case
+    result: subprocess.CompletedProcess[str]
+    changed: bool
+    folder: Path
+
+
+@pytest.fixture(scope="module")
+def outcomes(seed: Seed, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
+    """Every case: the scripted ones as subprocesses in parallel, the rest in-process meanwhile."""
+    root = tmp_path_factory.mktemp("cli-cases")
+    prepared = {case.id: prepare(seed, case, root) for case in CASES}
+    results: dict[str, subprocess.CompletedProcess[str]] = {}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {
+            case.id: pool.submit(
+                charity,
+                *prepared[case.id][1],
+                cwd=prepared[case.id][0],
+                env=prepared[case.id][2],
+                stdin=case.stdin,
+                close_stdin=case.close_stdin,
+            )
+            for case in CASES
+            if case.script
+        }
+        for case in CASES:
+            if not case.script:
+                folder, args, env = prepared[case.id]
+                results[case.id] = in_process(args, folder, env, case.stdin)
+        results.update({case_id: future.result() for case_id, future in futures.items()})
+    return {
+        case.id: Outcome(
+            case,
+            results[case.id],
+            fingerprint(prepared[case.id][0] / "store.db") != seed.fingerprint,
+            prepared[case.id][0],
+        )
+        for case in CASES
+    }
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_command_line_contract(case: Case, outcomes: dict[str, Outcome], seed: Seed) -> None:
+    outcome = outcomes[case.id]
+    result = outcome.result
+    shown = f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert result.returncode == case.code, shown
+    assert "Traceback" not in result.stderr + result.stdout, shown
+    if case.script:
+        assert Path(result.args[0]).name in ("charity", "sh")
+    assert not outcome.changed, f"the database changed\n{shown}"
+    if case.code == 1:
+        message = result.stderr.strip()
+        assert message, shown
+        row_list = sum(fragment.startswith("第 ") for fragment in case.says) > 1
+        if not row_list:  # one clear line
+            assert len(message.splitlines()) == 1, shown
+    for fragment in case.says:
+        assert fragment.format(**seed.names) in result.stderr, shown
+    if case.code == 2:
+        assert "Usage:" in result.stderr, shown
+
+
+def test_refusals_create_nothing(outcomes: dict[str, Outcome]) -> None:
+    """A refused backup or report leaves no file behind; a command before `init` does not create
+    the SQLite file."""
+    for case_id in ("report-xlsx-missing-folder", "backup-missing-folder"):
+        assert not (outcomes[case_id].folder / "nowhere").exists()
+    assert not (outcomes["report-xlsx-wrong-extension"].folder / "r.csv").exists()
+    for case_id in ("before-init-no-file", "before-init-backup"):
+        folder = outcomes[case_id].folder
+        assert not (folder / "never.db").exists()
+        assert not (folder / "b.db").exists()
+
+
+# --- what succeeds, in the contract's shapes ---------------------------------------------------
+
+
+@pytest.fixture
+def store(seed: Seed, tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
+    db = tmp_path / "store.db"
+    shutil.copyfile(seed.db, db)
+    yield tmp_path, environment(f"sqlite:///{db}")
+
+
+def test_cards_list_csv_shape(store: tuple[Path, dict[str, str]], seed: Seed) -> None:
+    folder, env = store
+    result = charity("cards", "list", "--format", "csv", cwd=folder, env=env)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["card_no", "id_number", "name", "category", "status", "balance", "qr_url"]
+    by_number = {row[0]: row for row in rows[1:]}
+    assert by_number[seed.names["frozen"]][4] == "frozen"
+    assert by_number[seed.names["closed"]][4] == "closed"
+    first = by_number[seed.names["frozen"]]
+    assert first[1:4] == ["410108200210030742", "戴文春", "低保"]
+    assert first[5] == "50.00"
+    assert first[6].startswith("http") and "/b/" in first[6]
+
+
+def test_replace_prints_only_the_new_number(store: tuple[Path, dict[str, str]], seed: Seed) -> None:
+    folder, env = store
+    result = charity("cards", "replace", seed.names["frozen"], cwd=folder, env=env)
+    assert result.returncode == 0, result.stderr
+    new = result.stdout.strip()
+    assert new.isdigit() and len(new) == 16 and new != seed.names["frozen"] and luhn.is_valid(new)
+
+
+def test_report_xlsx_and_backup_write_where_asked(
+    store: tuple[Path, dict[str, str]], seed: Seed
+) -> None:
+    folder, env = store
+    month = seed.names["month"]
+    report = charity("report", "fund", month, "--xlsx", str(folder / "r.xlsx"), cwd=folder, env=env)
+    assert report.returncode == 0, report.stderr
+    assert (folder / "r.xlsx").read_bytes()[:2] == b"PK"
+    backup = charity("backup", str(folder / "copy.db"), cwd=folder, env=env)
+    assert backup.returncode == 0, backup.stderr
+    assert fingerprint(folder / "copy.db") == fingerprint(folder / "store.db")
+
+
+def test_help_reads_well(tmp_path: Path) -> None:
+    """`--help` needs neither a config nor a database, and every group lists its commands."""
+    env = environment("sqlite:////nonexistent/never.db")
+    top = charity("--help", cwd=tmp_path, env=env)
+    assert top.returncode == 0 and "Usage:" in top.stdout and not top.stderr
+    groups = {
+        "user": ["add"],
+        "beneficiaries": ["import", "set-status"],
+        "cards": ["issue", "list", "freeze", "replace"],
+        "products": ["import"],
+        "clothing": ["intake"],
+        "report": ["fund"],
+        "ledger": ["verify", "expire"],
+    }
+    for group, commands in groups.items():
+        assert group in top.stdout
+        result = in_process([group, "--help"], tmp_path, env, None)
+        assert result.returncode == 0, result.stderr
+        for command in commands:
+            assert f"  {command} " in result.stdout, (group, result.stdout)
+
+
+# --- PostgreSQL: a database without tables ----------------------------------------------------
+
+
+@pytest.fixture
+def empty_postgres_schema() -> Iterator[str]:
+    if not ON_POSTGRES:
+        pytest.skip("needs PostgreSQL: set CHARITY_TEST_DATABASE_URL (.ci/run does)")
+    engine = create_engine(TEST_URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS cli_contract_empty CASCADE"))
+        connection.execute(text("CREATE SCHEMA cli_contract_empty"))
+    url = make_url(TEST_URL).update_query_dict({"options": "-csearch_path=cli_contract_empty"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS cli_contract_empty CASCADE"))
+        engine.dispose()
+
+
+def test_postgres_before_init_is_one_line(empty_postgres_schema: str, tmp_path: Path) -> None:
+    env = environment(empty_postgres_schema)
+    for args in (["cards", "list"], ["report", "fund", "2026-01"], ["ledger", "verify"]):
+        result = charity(*args, cwd=tmp_path, env=env)
+        assert result.returncode == 1, result.stderr
+        assert "Traceback" not in result.stderr
+        assert "charity init" in result.stderr and len(result.stderr.strip().splitlines()) == 1
