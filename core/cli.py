@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 import click
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from core.auth import Actor
@@ -194,6 +194,8 @@ class CharityGroup(click.Group):
             fail(f"错误：{exc.message}")
         except (ConfigError, DatabaseUnavailable, MoneyError, PeriodError) as exc:
             fail(f"错误：{exc}")
+        except DataError as exc:  # e.g. an amount beyond PostgreSQL's integer column
+            fail(f"错误：数值超出数据库允许的范围（{_db_reason(exc)}），未写入任何数据")
         except (OperationalError, ProgrammingError) as exc:
             reason = _db_reason(exc)
             if _missing_table(reason):

@@ -37,6 +37,19 @@ def _qty(text: str, what: str) -> Decimal:
     return value
 
 
+# A price or a value above this is a typo (and would not fit the amount columns).
+MAX_AMOUNT = Money.parse("1000000.00")
+
+
+def _money(text: str | None, what: str) -> Money | None:
+    if text is None:
+        return None
+    amount = Money.parse(text)
+    if amount > MAX_AMOUNT:
+        raise ValidationError(f"{what} {text} 超出合理范围（最多 {MAX_AMOUNT}）")
+    return amount
+
+
 def _reason(reason: str, what: str) -> str:
     if not reason.strip():
         raise ValidationError(f"请填写{what}（--reason 不能为空）")
@@ -134,7 +147,7 @@ def set_price(barcode: str, price: str | None, rate: str | None, reason: str) ->
             actor=context.actor,
             settings=context.settings,
             reason=reason,
-            list_price=None if price is None else Money.parse(price),
+            list_price=_money(price, "标价"),
             discount_rate=None if rate is None else parse_rate(rate),
         )
         click.echo(
@@ -170,10 +183,10 @@ def receive(
             "receipt",
             at=context.now(),
             actor=context.actor,
-            unit_cost=None if cost is None else Money.parse(cost),
+            unit_cost=_money(cost, "采购单价"),
             supplier=supplier,
             donor=donor,
-            estimated_value=None if value is None else Money.parse(value),
+            estimated_value=_money(value, "捐赠估值"),
             reason="捐赠入库" if donor else "采购入库",
         )
         click.echo(f"{p.name} 入库 {qty}{p.unit}，现库存 {format_qty(p.stock_milli)}{p.unit}")
