@@ -59,21 +59,21 @@ def build_openapi(app: Flask, *, title: str, version: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in sorted(api_operations(app), key=lambda o: (o.path, o.method)):
         error_ref = {"$ref": "#/components/schemas/Error"}
+        success = {
+            "content": {
+                "application/json": {
+                    "schema": _schema(op.response, components, "serialization")
+                    if op.response
+                    else {"type": "object"}
+                }
+            },
+        }
         responses: dict[str, Any] = {
-            str(op.status): {
-                "description": "成功",
-                "content": {
-                    "application/json": {
-                        "schema": _schema(op.response, components, "serialization")
-                        if op.response
-                        else {"type": "object"}
-                    }
-                },
-            },
-            "4XX": {
-                "description": "请求被拒绝：" + ", ".join(op.errors or ("validation_error",)),
-                "content": {"application/json": {"schema": error_ref}},
-            },
+            str(status): {"description": "成功", **success} for status in (op.status, *op.also)
+        }
+        responses["4XX"] = {
+            "description": "请求被拒绝：" + ", ".join(op.errors or ("validation_error",)),
+            "content": {"application/json": {"schema": error_ref}},
         }
         entry: dict[str, Any] = {
             "operationId": op.endpoint.replace(".", "_"),

@@ -110,6 +110,7 @@ class Operation:
     status: int
     errors: tuple[str, ...]
     tag: str
+    also: tuple[int, ...] = ()  # other success statuses with the same answer (a replay's 200)
 
 
 _PYDANTIC_MESSAGES = {
@@ -328,9 +329,11 @@ class ApiBlueprint(Blueprint):
         status: int = 200,
         errors: tuple[str, ...] = (),
         read_only: bool = False,
+        also: tuple[int, ...] = (),
     ) -> Callable[[F], F]:
         """Declare an operation. `roles=None`: public; `()`: any signed-in user; else those roles.
-        The view receives `body=` and/or `query=` as validated models. `read_only=True` for a
+        The view receives `body=` and/or `query=` as validated models. `also`: further success
+        statuses the view may answer with the same model (documented alike). `read_only=True` for a
         POST that changes nothing (a quote): its session then never takes the write lock."""
 
         def decorate(view: F) -> F:
@@ -378,6 +381,7 @@ class ApiBlueprint(Blueprint):
                     status=status,
                     errors=errors,
                     tag=self.tag,
+                    also=also,
                 )
             )
             return cast(F, wrapper)

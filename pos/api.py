@@ -458,6 +458,7 @@ def terminal_qr(token: str) -> CardOut:
     body=SaleIn,
     response=SaleOut,
     status=201,
+    also=(200,),  # the same client_ref again: the sale it made
     errors=(
         "validation_error",
         "unknown_product",
