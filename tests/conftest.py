@@ -241,15 +241,16 @@ def login(client: FlaskClient, make_user: Callable[..., StaffUser]) -> Callable[
 
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
-    """The app served by waitress on a free loopback port; yields the base URL."""
-    from waitress.server import create_server
+    """The app served on a free loopback port by a threaded WSGI server; yields the base URL.
+    (werkzeug's server, for its clean shutdown(); `charity serve` uses waitress.)"""
+    from werkzeug.serving import make_server
 
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    port = server.socket.getsockname()[1]  # type: ignore[union-attr]
-    thread = threading.Thread(target=server.run, daemon=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.close()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
     thread.join(timeout=5)
 
 

@@ -1074,6 +1074,9 @@
       return;
     }
     if (e.ctrlKey || e.altKey || e.metaKey) return; // browser shortcuts (Ctrl+R) stay usable
+    // While something is being typed or scanned (a code, a QR URL with '-' in its token),
+    // Delete, + and - are characters of it, not line commands.
+    if (scan.value !== "" && (e.key === "Delete" || e.key === "+" || e.key === "-")) return;
     switch (e.key) {
       case "Enter":
         e.preventDefault();
