@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 FEN_PER_YUAN = 100
@@ -138,16 +138,18 @@ class Money:
         return self.fen < 0
 
 
+_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(?:\.[0-9]+)?$")
+
+
 def parse_decimal(text: str, *, places: int, what: str = "数值") -> Decimal:
-    """A strict non-float Decimal with at most `places` decimals (quantities, weights, rates)."""
+    """A strict non-float Decimal with at most `places` decimals (quantities, weights, rates):
+    plain ASCII digits only, so "1e3", "1_000" and full-width digits are refused."""
     if isinstance(text, bool) or not isinstance(text, str | int):
         raise MoneyError(f"{what}应为文本或整数，实际为 {text!r}")
-    try:
-        value = Decimal(str(text).strip())
-    except InvalidOperation:
-        raise MoneyError(f"{what}不是数字：{text!r}") from None
-    if not value.is_finite():
-        raise MoneyError(f"{what}不是有限数字：{text!r}")
+    raw = str(text).strip()
+    if not _PLAIN_NUMBER.match(raw):
+        raise MoneyError(f"{what}不是数字：{text!r}（应为如 2 或 0.512）")
+    value = Decimal(raw)
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -places:
         raise MoneyError(f"{what}最多 {places} 位小数：{text!r}")

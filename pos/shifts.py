@@ -74,8 +74,9 @@ def shift_for_work(session: Session, *, actor: Actor, terminal: str, at: datetim
             return open_shift(
                 session, actor=actor, terminal=terminal, opening_float=Money.zero(), at=at
             )
-    except IntegrityError:
-        # The same cashier's other request opened it a moment ago (one open shift per cashier).
+    except (IntegrityError, Conflict):
+        # The same cashier's other request opened it a moment ago (one open shift per cashier):
+        # seen as the unique key refusing our insert, or as open_shift finding it committed.
         shift = current_shift(session, actor.user_id)
         if shift is None:
             raise

@@ -73,8 +73,10 @@ def test_parse_decimal_limits_places() -> None:
     assert parse_decimal("0.512", places=3) == Decimal("0.512")
     with pytest.raises(MoneyError):
         parse_decimal("0.5125", places=3)
-    with pytest.raises(MoneyError):
-        parse_decimal("inf", places=3)
+    for text in ("inf", "NaN", "1e3", "1_000", "１２", "0x10", "", ".5", "5."):
+        with pytest.raises(MoneyError):
+            parse_decimal(text, places=3)
+    assert parse_decimal(" -2 ", places=0) == Decimal(-2)
 
 
 @given(st.integers(min_value=-(10**12), max_value=10**12))
