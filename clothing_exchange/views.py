@@ -10,7 +10,7 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, u
 from pydantic import Field
 from sqlalchemy import select
 
-from cards.services import set_clothing_provider
+from cards.services import find_card, set_clothing_provider
 from clothing_exchange import reports, services
 from clothing_exchange.intake import (
     IntakeFile,
@@ -134,10 +134,33 @@ def intake() -> Any:
     return render_template("clothing_exchange/intake.html", plan=None, form=form)
 
 
+def _handouts(session: Any, text: str, kinds: tuple[str, ...]) -> list[tuple[int, str]]:
+    """Items given to named people, one per line: `卡号 种类` (e.g. `8678141702490869 毛衣`)."""
+    out: list[tuple[int, str]] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        parts = raw.split()
+        if not parts:
+            continue
+        if len(parts) != 2:
+            raise ValidationError(f"领取名单第 {number} 行“{raw.strip()}”应为：卡号 种类")
+        card_no, kind = parts
+        if kind not in kinds:
+            raise ValidationError(
+                f"领取名单第 {number} 行：未知衣物种类 {kind}（可选：{'、'.join(kinds)}）"
+            )
+        try:
+            card = find_card(session, card_no)
+        except DomainError as exc:
+            raise ValidationError(f"领取名单第 {number} 行：{exc.message}") from None
+        out.append((card.account.beneficiary_id, kind))
+    return out
+
+
 @bp.route("/events", methods=["GET", "POST"])
 @roles_required(Role.SUPERVISOR)
 def events() -> Any:
-    """Give-away events: the list, and a form recording one (totals by kind)."""
+    """Give-away events: the list, and a form recording one (totals by kind, and optionally
+    the items named people took, by card number)."""
     cfg = settings()
     session = db_session()
     status = 200
@@ -156,11 +179,13 @@ def events() -> Any:
                 if not text.isdigit():
                     raise ValidationError(f"{kind} 的件数 {text!r} 应为非负整数")
                 totals[kind] = int(text)
+            handouts = _handouts(session, request.form.get("handouts", ""), cfg.clothing.kinds)
             services.record_event(
                 session,
                 event_date=day,
                 place=request.form.get("place", ""),
                 totals=totals,
+                handouts=handouts,
                 note=request.form.get("note", ""),
                 at=now(),
                 actor=current_actor(),
@@ -181,6 +206,7 @@ def events() -> Any:
         "clothing_exchange/events.html",
         events=listed,
         kinds=cfg.clothing.kinds,
+        events_count=cfg.clothing.events_count,
         form=request.form,
         today=now().astimezone(cfg.tz).date().isoformat(),
     ), status
