@@ -35,6 +35,14 @@ from pos.shifts import (
 api = ApiBlueprint("sales_api", __name__, tag="checkout")
 
 MAX_QTY = Decimal(9999)
+# What pricing a cart can refuse with: the quote, the sale and the held sale all say so.
+CART_ERRORS = (
+    "validation_error",
+    "unknown_product",
+    "unknown_card",
+    "card_frozen",
+    "beneficiary_inactive",
+)
 MAX_AMOUNT = Money(100_000_000)  # ￥1,000,000.00: more is a typing slip, and overflows nothing
 
 
@@ -349,13 +357,7 @@ def _tenders(payments: list[PaymentIn]) -> tuple[Money, Money]:
     roles=(Role.CASHIER,),
     body=QuoteIn,
     response=QuoteOut,
-    errors=(
-        "validation_error",
-        "unknown_product",
-        "unknown_card",
-        "card_frozen",
-        "beneficiary_inactive",
-    ),
+    errors=CART_ERRORS,
 )
 def quote(body: QuoteIn) -> QuoteOut:
     session = db_session()
@@ -460,11 +462,7 @@ def terminal_qr(token: str) -> CardOut:
     status=201,
     also=(200,),  # the same client_ref again: the sale it made
     errors=(
-        "validation_error",
-        "unknown_product",
-        "unknown_card",
-        "card_frozen",
-        "beneficiary_inactive",
+        *CART_ERRORS,
         "insufficient_balance",
         "clothing_quota_exceeded",
         "payment_mismatch",
