@@ -27,7 +27,26 @@ MOVEMENT_LABELS = {
 }
 
 
-class Product(Base):
+class _Priced:
+    """A list price and a discount rate (a product now, or a dated price row), as money."""
+
+    list_price_fen: int
+    discount_bp: int
+
+    @property
+    def list_price(self) -> Money:
+        return Money(self.list_price_fen)
+
+    @property
+    def discount_rate(self) -> Decimal:
+        return rate_from_bp(self.discount_bp)
+
+    @property
+    def charity_price(self) -> Money:
+        return charity_unit_price(self.list_price, self.discount_rate)
+
+
+class Product(_Priced, Base):
     """One thing on the shelf. Weighed goods are priced per kg (`list_price_fen` is per kg)."""
 
     __tablename__ = "product"
@@ -56,18 +75,6 @@ class Product(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     @property
-    def list_price(self) -> Money:
-        return Money(self.list_price_fen)
-
-    @property
-    def discount_rate(self) -> Decimal:
-        return rate_from_bp(self.discount_bp)
-
-    @property
-    def charity_price(self) -> Money:
-        return charity_unit_price(self.list_price, self.discount_rate)
-
-    @property
     def stock(self) -> Decimal:
         return milli_to_qty(self.stock_milli)
 
@@ -83,7 +90,7 @@ class Product(Base):
         return f"<Product {self.barcode} {self.name}>"
 
 
-class ProductPrice(Base):
+class ProductPrice(_Priced, Base):
     """A dated price: the list price and rate in force from `effective_at` until the next row."""
 
     __tablename__ = "product_price"
@@ -97,18 +104,6 @@ class ProductPrice(Base):
     reason: Mapped[str] = mapped_column(String(200), default="")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), default=None)
     actor_name: Mapped[str] = mapped_column(String(64))
-
-    @property
-    def list_price(self) -> Money:
-        return Money(self.list_price_fen)
-
-    @property
-    def discount_rate(self) -> Decimal:
-        return rate_from_bp(self.discount_bp)
-
-    @property
-    def charity_price(self) -> Money:
-        return charity_unit_price(self.list_price, self.discount_rate)
 
 
 class StockMovement(Base):
