@@ -141,7 +141,7 @@ class Money:
 _PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(?:\.[0-9]+)?$")
 
 
-def parse_decimal(text: str, *, places: int, what: str = "数值") -> Decimal:
+def parse_decimal(text: str | int, *, places: int, what: str = "数值") -> Decimal:
     """A strict non-float Decimal with at most `places` decimals (quantities, weights, rates):
     plain ASCII digits only, so "1e3", "1_000" and full-width digits are refused."""
     if isinstance(text, bool) or not isinstance(text, str | int):
