@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, Flask, current_app, g, jsonify, redirect, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict
@@ -24,7 +24,13 @@ from sqlalchemy.orm import Session
 from core.auth import Actor, Role, StaffUser, resolve_token
 from core.config import Settings
 from core.db import Database
-from core.errors import DomainError, Forbidden, Unauthorized, ValidationError
+from core.errors import (
+    DomainError,
+    Forbidden,
+    TooManyAttempts,
+    Unauthorized,
+    ValidationError,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -401,10 +407,40 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(error: DomainError) -> ResponseReturnValue:
+# The HTTP status of each contract error code: the one place a domain error meets HTTP.
+STATUS_BY_CODE: dict[str, int] = {
+    "validation_error": 400,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "unknown_product": 404,
+    "unknown_card": 404,
+    "conflict": 409,
+    "card_frozen": 422,
+    "beneficiary_inactive": 422,
+    "insufficient_balance": 422,
+    "clothing_quota_exceeded": 422,
+    "payment_mismatch": 422,
+}
+# Errors whose status is not their code's: "unauthorized" for now, but "try again later".
+_STATUS_BY_CLASS: tuple[tuple[type[DomainError], int], ...] = ((TooManyAttempts, 429),)
+
+
+def status_for(error: DomainError) -> int:
+    """The HTTP status that answers `error` (page or API): by its class where one is listed, else
+    by its contract code; 400 for a code the contract does not know."""
+    for kind, status in _STATUS_BY_CLASS:
+        if isinstance(error, kind):
+            return status
+    return STATUS_BY_CODE.get(error.code, 400)
+
+
+def error_response(error: DomainError) -> Response:
+    """The API's answer to a domain error: `{"error": {"code", "message"}}` with its status."""
+    status = status_for(error)
     response = jsonify(error.to_json())
-    response.status_code = error.status
-    if error.status == 401:
+    response.status_code = status
+    if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="charity"'
     retry = error.details.get("retry_after")
     if retry is not None:
