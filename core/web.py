@@ -77,6 +77,15 @@ def close_db_session(_exc: BaseException | None = None) -> None:
 # --- pages ----------------------------------------------------------------------------------
 
 
+def _sign_in_endpoint() -> str:
+    """The sign-in page, as the app told Flask-Login (`login_manager.login_view`)."""
+    manager = getattr(current_app, "login_manager", None)
+    endpoint = getattr(manager, "login_view", None)
+    if not isinstance(endpoint, str) or not endpoint:
+        raise Unauthorized("需要登录")
+    return endpoint
+
+
 def roles_required(*roles: Role | str) -> Callable[[F], F]:
     """Page decorator: signed in, with one of `roles` (or a role that implies it)."""
 
@@ -84,7 +93,7 @@ def roles_required(*roles: Role | str) -> Callable[[F], F]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
-                return redirect(url_for("pos.login", next=request.full_path))
+                return redirect(url_for(_sign_in_endpoint(), next=request.full_path))
             if roles and not current_user.has_role(*roles):
                 raise Forbidden("您的账号无权使用此功能")
             return view(*args, **kwargs)
