@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import field, fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, PlainValidator, TypeAdapter, model_validator
@@ -59,32 +59,32 @@ class _Invalid(ValueError):
 # --- value types: each checks a value as TOML gives it (or as already parsed, for overrides) ---
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     if not isinstance(value, str):
         raise _Invalid(f"应为文本，实际为 {value!r}")
     return value
 
 
-def _flag(value: Any) -> bool:
+def _flag(value: object) -> bool:
     if not isinstance(value, bool):
         raise _Invalid(f"应为 true 或 false，实际为 {value!r}")
     return value
 
 
-def _integer(value: Any) -> int:
+def _integer(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _Invalid(f"应为整数，实际为 {value!r}")
     return value
 
 
-def _positive(value: Any) -> int:
+def _positive(value: object) -> int:
     number = _integer(value)
     if number < 1:
         raise _Invalid(f"应为正整数，实际为 {value!r}")
     return number
 
 
-def _number(value: Any) -> Decimal:
+def _number(value: object) -> Decimal:
     if isinstance(value, Decimal):
         number = value
     elif isinstance(value, bool) or not isinstance(value, str | int):
@@ -99,14 +99,14 @@ def _number(value: Any) -> Decimal:
     return number
 
 
-def _rate(value: Any) -> Decimal:
+def _rate(value: object) -> Decimal:
     rate = _number(value)
     if not Decimal(0) <= rate < Decimal(1):
         raise _Invalid(f"的折扣率 {value!r} 应在 0 与 1 之间")
     return rate
 
 
-def _money(value: Any) -> Money:
+def _money(value: object) -> Money:
     if isinstance(value, Money):
         amount = value
     elif not isinstance(value, str | int) or isinstance(value, bool):
@@ -121,20 +121,20 @@ def _money(value: Any) -> Money:
     return amount
 
 
-def _text_list(value: Any) -> tuple[str, ...]:
+def _text_list(value: object) -> tuple[str, ...]:
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v for v in value):
         raise _Invalid(f"应为文本列表，实际为 {value!r}")
     return tuple(value)
 
 
-def _table(value: Any) -> Any:
+def _table(value: object) -> dict[str, object]:
     if not isinstance(value, Mapping):
         raise _Invalid(f"应为表，实际为 {value!r}", table=True)
     return {str(key): item for key, item in value.items()}
 
 
 def _one_of(*allowed: str) -> PlainValidator:
-    def check(value: Any) -> str:
+    def check(value: object) -> str:
         text = _text(value)
         if text not in allowed:
             raise _Invalid(f"的值 {value!r} 无效，可选：{', '.join(allowed)}")
@@ -143,7 +143,7 @@ def _one_of(*allowed: str) -> PlainValidator:
     return PlainValidator(check)
 
 
-def _timezone(value: Any) -> str:
+def _timezone(value: object) -> str:
     text = _text(value)
     try:
         ZoneInfo(text)
@@ -152,28 +152,28 @@ def _timezone(value: Any) -> str:
     return text
 
 
-def _two_digits(value: Any) -> str:
+def _two_digits(value: object) -> str:
     text = _text(value)
     if len(text) != 2 or not text.isdigit():
         raise _Invalid(f'应为两位数字（如 "29"），实际为 {value!r}')
     return text
 
 
-def _paper(value: Any) -> int:
+def _paper(value: object) -> int:
     width = _integer(value)
     if width not in (58, 80):
         raise _Invalid(f"应为 58 或 80，实际为 {value!r}")
     return width
 
 
-def _database_url(value: Any) -> str:
+def _database_url(value: object) -> str:
     text = _text(value).strip()
     if not (text.startswith("sqlite") or text.startswith("postgresql")):
         raise _Invalid(f"只支持 sqlite 或 postgresql，实际为 {value!r}")
     return text
 
 
-def _data_key(value: Any) -> str:
+def _data_key(value: object) -> str:
     """Base64 (standard or URL-safe) of 32 random bytes, or empty (not set). The value itself is
     a secret: messages give its length, never its text."""
     text = _text(value).strip()
@@ -393,7 +393,7 @@ class Settings:
     def tz(self) -> ZoneInfo:
         return self.store.tz
 
-    def with_overrides(self, **sections: Mapping[str, Any]) -> Settings:
+    def with_overrides(self, **sections: Mapping[str, object]) -> Settings:
         """A copy with some keys replaced, validated like a file: `with_overrides(store={...})`.
         A value may also be given already parsed (a `Decimal` rate, a `Money`, a tuple)."""
         raw = {name: dict(values) for name, values in sections.items()}
@@ -409,13 +409,13 @@ _SECTIONS: dict[str, type[DataclassInstance]] = {
 _READ = TypeAdapter(Settings)
 
 
-def _values(section: DataclassInstance) -> dict[str, Any]:
+def _values(section: DataclassInstance) -> dict[str, object]:
     return {f.name: getattr(section, f.name) for f in fields(section)}
 
 
-def _build(raw: Mapping[str, Any], *, base: Settings, source: str) -> Settings:
+def _build(raw: Mapping[str, object], *, base: Settings, source: str) -> Settings:
     """`raw` (sections of keys, as TOML reads them) over `base`, checked key by key."""
-    merged: dict[str, Any] = {"source": source}
+    merged: dict[str, object] = {"source": source}
     for name, values in raw.items():
         section = _SECTIONS.get(name)
         if section is None:
@@ -461,7 +461,7 @@ def load_settings(
     config_path = Path(
         path if path is not None else env.get("CHARITY_CONFIG") or DEFAULT_CONFIG_FILE
     )
-    raw: dict[str, Any] = {}
+    raw: dict[str, object] = {}
     source = "(defaults)"
     if config_path.is_file():
         try:

@@ -19,6 +19,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy.orm import Session
 
 from core.auth import Actor, Role, StaffUser, resolve_token
@@ -188,7 +189,7 @@ _EXPECTED = {
 _TAG = re.compile(r"^(int|str|float|bool|none|bytes|decimal|[a-z]+-[a-z-]+(\[.*\])?|\w+\[.*\])$")
 
 
-def _field_path(loc: tuple[Any, ...]) -> str:
+def _field_path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, str) and _TAG.match(part):
@@ -197,7 +198,7 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return out or "请求"
 
 
-def _error_text(error: Any) -> str:
+def _error_text(error: ErrorDetails) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind in ("value_error", "assertion_error"):
@@ -238,7 +239,7 @@ MAX_JSON_INT = 2**53
 MAX_JSON_DEPTH = 32
 
 
-def check_json_values(value: Any, where: str = "", depth: int = 0) -> None:
+def check_json_values(value: object, where: str = "", depth: int = 0) -> None:
     """Refuse what pydantic lets through but the database cannot store: NUL characters, lone
     surrogates, integers beyond 2**53, and absurd nesting. Names the field."""
     label = where or "请求"
@@ -285,7 +286,7 @@ def _json_body() -> Any:
     return payload
 
 
-def _check_path_values(values: dict[str, Any]) -> None:
+def _check_path_values(values: dict[str, object]) -> None:
     for name, value in values.items():
         if isinstance(value, str):
             _check_text(value, f"路径参数 {name}")
