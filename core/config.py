@@ -1,25 +1,42 @@
-"""The deployment's settings: `config.toml` read once into frozen, typed dataclasses.
+"""The deployment's settings: `config.toml` read once into frozen, typed pydantic dataclasses.
 
-Every key of the public contract has a default here. A wrong type or value stops the program
-with one line naming the key (`ConfigError`); an unknown key only warns, so an old config file
-keeps working after an upgrade.
+Each key is declared once, below: its name, its type (which carries its check) and its default.
+A wrong type or value stops the program with one line naming the key (`ConfigError`); an unknown
+key only warns, so an old config file keeps working after an upgrade. Money and rates are quoted
+text in the file (`"50.00"`), never floats.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import tomllib
 import warnings
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping
+from dataclasses import field, fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BeforeValidator, PlainValidator, TypeAdapter, model_validator
+from pydantic import ValidationError as PydanticValidationError
+from pydantic.dataclasses import dataclass
 
 from core.money import Money, MoneyError
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 DEFAULT_CONFIG_FILE = "config.toml"
+
+# Environment variables that override one key each (empty: no override).
+ENV_OVERRIDES: dict[str, tuple[str, str]] = {
+    "CHARITY_DATABASE_URL": ("database", "url"),
+    "CHARITY_SECRET_KEY": ("security", "secret_key"),
+    "CHARITY_DATA_KEY": ("security", "data_key"),
+}
 
 
 class ConfigError(Exception):
@@ -30,15 +47,176 @@ class UnknownConfigKey(UserWarning):
     """A key in config.toml that this version does not know (it is ignored)."""
 
 
+class _Invalid(ValueError):
+    """What is wrong with one value; `_build` puts the key's path in front of it."""
+
+    def __init__(self, detail: str, *, table: bool = False) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.table = table  # about a whole table: `配置节 [key] ...` rather than `配置项 key ...`
+
+
+# --- value types: each checks a value as TOML gives it (or as already parsed, for overrides) ---
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise _Invalid(f"应为文本，实际为 {value!r}")
+    return value
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(f"应为 true 或 false，实际为 {value!r}")
+    return value
+
+
+def _integer(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid(f"应为整数，实际为 {value!r}")
+    return value
+
+
+def _positive(value: object) -> int:
+    number = _integer(value)
+    if number < 1:
+        raise _Invalid(f"应为正整数，实际为 {value!r}")
+    return number
+
+
+def _number(value: object) -> Decimal:
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, bool) or not isinstance(value, str | int):
+        raise _Invalid(f'应为带引号的数字（如 "0.05"），实际为 {value!r}')
+    else:
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise _Invalid(f"不是数字：{value!r}") from None
+    if not number.is_finite():
+        raise _Invalid(f"不是有限数字：{value!r}")
+    return number
+
+
+def _rate(value: object) -> Decimal:
+    rate = _number(value)
+    if not Decimal(0) <= rate < Decimal(1):
+        raise _Invalid(f"的折扣率 {value!r} 应在 0 与 1 之间")
+    return rate
+
+
+def _money(value: object) -> Money:
+    if isinstance(value, Money):
+        amount = value
+    elif not isinstance(value, str | int) or isinstance(value, bool):
+        raise _Invalid(f'应为带引号的金额（如 "50.00"），实际为 {value!r}')
+    else:
+        try:
+            amount = Money.parse(str(value))
+        except MoneyError as exc:
+            raise _Invalid(f"金额无效：{value!r}（{exc}）") from None
+    if amount.fen < 0:
+        raise _Invalid(f"不能为负数：{value!r}")
+    return amount
+
+
+def _text_list(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v for v in value):
+        raise _Invalid(f"应为文本列表，实际为 {value!r}")
+    return tuple(value)
+
+
+def _table(value: object) -> dict[str, object]:
+    if not isinstance(value, Mapping):
+        raise _Invalid(f"应为表，实际为 {value!r}", table=True)
+    return {str(key): item for key, item in value.items()}
+
+
+def _one_of(*allowed: str) -> PlainValidator:
+    def check(value: object) -> str:
+        text = _text(value)
+        if text not in allowed:
+            raise _Invalid(f"的值 {value!r} 无效，可选：{', '.join(allowed)}")
+        return text
+
+    return PlainValidator(check)
+
+
+def _timezone(value: object) -> str:
+    text = _text(value)
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _Invalid(f"的时区 {value!r} 不存在") from None
+    return text
+
+
+def _two_digits(value: object) -> str:
+    text = _text(value)
+    if len(text) != 2 or not text.isdigit():
+        raise _Invalid(f'应为两位数字（如 "29"），实际为 {value!r}')
+    return text
+
+
+def _paper(value: object) -> int:
+    width = _integer(value)
+    if width not in (58, 80):
+        raise _Invalid(f"应为 58 或 80，实际为 {value!r}")
+    return width
+
+
+def _database_url(value: object) -> str:
+    text = _text(value).strip()
+    if not (text.startswith("sqlite") or text.startswith("postgresql")):
+        raise _Invalid(f"只支持 sqlite 或 postgresql，实际为 {value!r}")
+    return text
+
+
+def _data_key(value: object) -> str:
+    """Base64 (standard or URL-safe) of 32 random bytes, or empty (not set). The value itself is
+    a secret: messages give its length, never its text."""
+    text = _text(value).strip()
+    if not text:
+        return text
+    padded = text + "=" * (-len(text) % 4)
+    try:
+        raw = base64.b64decode(
+            padded, altchars=b"-_" if "-" in text or "_" in text else None, validate=True
+        )
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise _Invalid(
+            "应为 32 个随机字节的 base64 编码（例如 openssl rand -base64 32 的输出），"
+            f"当前值（{len(text)} 个字符）不是"
+        )
+    return text
+
+
+Text = Annotated[str, PlainValidator(_text)]
+Flag = Annotated[bool, PlainValidator(_flag)]
+Integer = Annotated[int, PlainValidator(_integer)]
+Positive = Annotated[int, PlainValidator(_positive)]
+Number = Annotated[Decimal, PlainValidator(_number)]
+Rate = Annotated[Decimal, PlainValidator(_rate)]
+Amount = Annotated[Money, PlainValidator(_money)]
+TextList = Annotated[tuple[str, ...], PlainValidator(_text_list)]
+Table = BeforeValidator(_table)
+
+
+# --- the sections: every key, once ------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class StoreSettings:
-    name: str = "惠济区慈善超市"
-    timezone: str = "Asia/Shanghai"
-    public_sales: bool = True
-    address: str = ""
-    hours: str = "每天 8:30-18:00"
-    phone: str = ""
-    terminal: str = "01"
+    name: Text = "惠济区慈善超市"
+    timezone: Annotated[str, PlainValidator(_timezone)] = "Asia/Shanghai"
+    public_sales: Flag = True
+    address: Text = ""
+    hours: Text = "每天 8:30-18:00"
+    phone: Text = ""
+    terminal: Text = "01"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -47,94 +225,155 @@ class StoreSettings:
 
 @dataclass(frozen=True)
 class DatabaseSettings:
-    url: str = "sqlite:///var/charity.db"
+    url: Annotated[str, PlainValidator(_database_url)] = "sqlite:///var/charity.db"
 
 
 @dataclass(frozen=True)
 class SecuritySettings:
-    secret_key: str = ""
-    token_ttl_hours: int = 12
-    max_failed_logins: int = 5
-    cookie_secure: bool = False
+    secret_key: Text = ""
+    data_key: Annotated[str, PlainValidator(_data_key)] = ""
+    token_ttl_hours: Positive = 12
+    max_failed_logins: Positive = 5
+    cookie_secure: Flag = False
 
 
 @dataclass(frozen=True)
 class DiscountSettings:
-    min_rate: Decimal = Decimal("0.05")
-    max_rate: Decimal = Decimal("0.10")
-    default_rate: Decimal = Decimal("0.05")
-    by_category: Mapping[str, Decimal] = field(default_factory=dict)
+    min_rate: Rate = Decimal("0.05")
+    max_rate: Rate = Decimal("0.10")
+    default_rate: Rate = Decimal("0.05")
+    by_category: Annotated[Mapping[str, Rate], Table] = field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _in_range(self) -> DiscountSettings:
+        if self.min_rate > self.max_rate:
+            raise ConfigError(
+                f"配置项 discount.min_rate ({self.min_rate}) "
+                f"不能大于 discount.max_rate ({self.max_rate})"
+            )
+        named = [("discount.default_rate", self.default_rate)]
+        named += [(f"discount.by_category.{k}", v) for k, v in self.by_category.items()]
+        for key, rate in named:
+            if not self.min_rate <= rate <= self.max_rate:
+                raise ConfigError(
+                    f"配置项 {key} 的值 {rate} 不在 [{self.min_rate}, {self.max_rate}] 范围内"
+                )
+        return self
 
 
 @dataclass(frozen=True)
 class AllowanceSettings:
-    monthly: Money = field(default_factory=lambda: Money(5000))
-    unspent: str = "carry_over"
-    expire_after_months: int = 1
-    approval: str = "single"
-    categories: tuple[str, ...] = ("低保", "优抚", "特困")
-    by_category: Mapping[str, Money] = field(default_factory=dict)
-    topup_day: int = 1
+    monthly: Amount = field(default_factory=lambda: Money(5000))
+    unspent: Annotated[str, _one_of("carry_over", "expire")] = "carry_over"
+    expire_after_months: Positive = 1
+    approval: Annotated[str, _one_of("single", "two_person")] = "single"
+    adjustment_limit: Amount = field(default_factory=lambda: Money(10000))
+    categories: TextList = ("低保", "优抚", "特困")
+    by_category: Annotated[Mapping[str, Amount], Table] = field(default_factory=dict)
+    topup_day: Positive = 1
 
     def amount_for(self, category: str) -> Money:
         """The monthly credit for one roster category."""
         return self.by_category.get(category, self.monthly)
 
+    @model_validator(mode="after")
+    def _known_categories(self) -> AllowanceSettings:
+        for category in self.by_category:
+            if category not in self.categories:
+                raise ConfigError(
+                    f"配置项 allowance.by_category 中的类别 {category!r} "
+                    f"不在 allowance.categories {list(self.categories)} 中"
+                )
+        return self
+
 
 @dataclass(frozen=True)
 class InventorySettings:
-    block_negative: bool = False
+    block_negative: Flag = False
     # GS1 keeps 20-29 for in-store use: 20-28 are the scale's, 29 numbers unpackaged goods and
     # clothing with an ordinary EAN-13 (check digit included), so no scale parser claims them.
-    scale_prefixes: tuple[str, ...] = ("20", "21", "22", "23", "24", "25", "26", "27", "28")
-    scale_item_digits: int = 5
-    scale_value: str = "price"
-    instore_prefix: str = "29"
+    scale_prefixes: TextList = ("20", "21", "22", "23", "24", "25", "26", "27", "28")
+    scale_item_digits: Positive = 5
+    scale_value: Annotated[str, _one_of("price", "weight")] = "price"
+    instore_prefix: Annotated[str, PlainValidator(_two_digits)] = "29"
+
+    @model_validator(mode="after")
+    def _barcode_layout(self) -> InventorySettings:
+        for prefix in self.scale_prefixes:
+            if len(prefix) != 2 or not prefix.isdigit():
+                raise ConfigError(f"配置项 inventory.scale_prefixes 中的 {prefix!r} 应为两位数字")
+        if self.instore_prefix in self.scale_prefixes:
+            raise ConfigError(
+                f"配置项 inventory.instore_prefix ({self.instore_prefix}) 不能同时出现在 "
+                "inventory.scale_prefixes 中（店内码与电子秤条码会混淆）"
+            )
+        if not 1 <= self.scale_item_digits <= 6:
+            raise ConfigError(
+                "配置项 inventory.scale_item_digits 应在 1 到 6 之间，"
+                f"实际为 {self.scale_item_digits!r}"
+            )
+        return self
 
 
 @dataclass(frozen=True)
 class ClothingSettings:
-    items_per_quarter: int = 1
-    events_count: bool = False
-    kinds: tuple[str, ...] = ("上衣", "裤子", "外套", "棉衣", "毛衣", "童装", "鞋", "床品")
+    items_per_quarter: Integer = 1
+    events_count: Flag = False
+    kinds: TextList = ("上衣", "裤子", "外套", "棉衣", "毛衣", "童装", "鞋", "床品")
+
+    @model_validator(mode="after")
+    def _not_negative(self) -> ClothingSettings:
+        if self.items_per_quarter < 0:
+            raise ConfigError(
+                f"配置项 clothing.items_per_quarter 不能为负数，实际为 {self.items_per_quarter!r}"
+            )
+        return self
 
 
 @dataclass(frozen=True)
 class PrinterSettings:
-    kind: str = "none"
-    paper_width_mm: int = 80
-    encoding: str = "gb18030"
-    qr: str = "native"
-    profile: str = "default"
-    host: str = ""
-    port: int = 9100
-    device: str = ""
-    vendor_id: int = 0
-    product_id: int = 0
-    baudrate: int = 9600
-    cups_name: str = ""
-    timeout_seconds: Decimal = Decimal("3")
-    drawer_pin: int = 2
-    drawer_kick: bool = True
-    footer: str = "感谢您的光临 · 慈善超市 爱心传递"
-    chinese_mode: str = "auto"
-    fallback: str = "image"
-    font_path: str = ""
-    status_check: bool = True
-    retry_seconds: int = 30
-    retry_max_age_minutes: int = 30
+    kind: Annotated[str, _one_of("none", "dummy", "file", "network", "usb", "serial", "cups")] = (
+        "none"
+    )
+    paper_width_mm: Annotated[int, PlainValidator(_paper)] = 80
+    encoding: Annotated[str, _one_of("gb18030", "gbk")] = "gb18030"
+    qr: Annotated[str, _one_of("native", "image")] = "native"
+    profile: Text = "default"
+    host: Text = ""
+    port: Positive = 9100
+    device: Text = ""
+    vendor_id: Integer = 0
+    product_id: Integer = 0
+    baudrate: Positive = 9600
+    cups_name: Text = ""
+    timeout_seconds: Number = Decimal("3")
+    drawer_pin: Integer = 2
+    drawer_kick: Flag = True
+    footer: Text = "感谢您的光临 · 慈善超市 爱心传递"
+    chinese_mode: Annotated[str, _one_of("auto", "on", "off")] = "auto"
+    fallback: Annotated[str, _one_of("image", "replace")] = "image"
+    font_path: Text = ""
+    status_check: Flag = True
+    retry_seconds: Positive = 30
+    retry_max_age_minutes: Positive = 30
 
     @property
     def columns(self) -> int:
         """Characters of the normal font per line: 32 on 58 mm paper, 48 on 80 mm."""
         return 32 if self.paper_width_mm == 58 else 48
 
+    @model_validator(mode="after")
+    def _drawer(self) -> PrinterSettings:
+        if self.drawer_pin not in (2, 5):
+            raise ConfigError(f"配置项 printer.drawer_pin 应为 2 或 5，实际为 {self.drawer_pin!r}")
+        return self
+
 
 @dataclass(frozen=True)
 class BalancePageSettings:
-    base_url: str = "http://127.0.0.1:5000"
-    pin: bool = False
-    rate_limit: str = "30 per minute"
+    base_url: Text = "http://127.0.0.1:5000"
+    pin: Flag = False
+    rate_limit: Text = "30 per minute"
 
 
 @dataclass(frozen=True)
@@ -148,274 +387,65 @@ class Settings:
     clothing: ClothingSettings = field(default_factory=ClothingSettings)
     printer: PrinterSettings = field(default_factory=PrinterSettings)
     balance_page: BalancePageSettings = field(default_factory=BalancePageSettings)
-    source: str = "(defaults)"
+    source: str = "(defaults)"  # where the settings were read from, not a key
 
     @property
     def tz(self) -> ZoneInfo:
         return self.store.tz
 
-    def with_overrides(self, **sections: Mapping[str, Any]) -> Settings:
-        """A copy with some keys replaced, validated like a file: `with_overrides(store={...})`."""
+    def with_overrides(self, **sections: Mapping[str, object]) -> Settings:
+        """A copy with some keys replaced, validated like a file: `with_overrides(store={...})`.
+        A value may also be given already parsed (a `Decimal` rate, a `Money`, a tuple)."""
         raw = {name: dict(values) for name, values in sections.items()}
         return _build(raw, base=self, source=self.source)
 
 
-# --- parsing ---------------------------------------------------------------------------------
+# --- reading ----------------------------------------------------------------------------------
 
-
-def _as_str(key: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise ConfigError(f"配置项 {key} 应为文本，实际为 {value!r}")
-    return value
-
-
-def _as_bool(key: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(f"配置项 {key} 应为 true 或 false，实际为 {value!r}")
-    return value
-
-
-def _as_int(key: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"配置项 {key} 应为整数，实际为 {value!r}")
-    return value
-
-
-def _as_decimal(key: str, value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ConfigError(f'配置项 {key} 应为带引号的数字（如 "0.05"），实际为 {value!r}')
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ConfigError(f"配置项 {key} 不是数字：{value!r}") from None
-    if not number.is_finite():
-        raise ConfigError(f"配置项 {key} 不是有限数字：{value!r}")
-    return number
-
-
-def _as_money(key: str, value: Any) -> Money:
-    if not isinstance(value, str | int) or isinstance(value, bool):
-        raise ConfigError(f'配置项 {key} 应为带引号的金额（如 "50.00"），实际为 {value!r}')
-    try:
-        amount = Money.parse(str(value))
-    except MoneyError as exc:
-        raise ConfigError(f"配置项 {key} 金额无效：{value!r}（{exc}）") from None
-    if amount.fen < 0:
-        raise ConfigError(f"配置项 {key} 不能为负数：{value!r}")
-    return amount
-
-
-def _as_str_tuple(key: str, value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ConfigError(f"配置项 {key} 应为文本列表，实际为 {value!r}")
-    return tuple(value)
-
-
-def _one_of(*allowed: str) -> Callable[[str, Any], str]:
-    def check(key: str, value: Any) -> str:
-        text = _as_str(key, value)
-        if text not in allowed:
-            raise ConfigError(f"配置项 {key} 的值 {value!r} 无效，可选：{', '.join(allowed)}")
-        return text
-
-    return check
-
-
-def _timezone(key: str, value: Any) -> str:
-    text = _as_str(key, value)
-    try:
-        ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"配置项 {key} 的时区 {value!r} 不存在") from None
-    return text
-
-
-def _positive_int(key: str, value: Any) -> int:
-    number = _as_int(key, value)
-    if number < 1:
-        raise ConfigError(f"配置项 {key} 应为正整数，实际为 {value!r}")
-    return number
-
-
-def _rate(key: str, value: Any) -> Decimal:
-    rate = _as_decimal(key, value)
-    if not Decimal(0) <= rate < Decimal(1):
-        raise ConfigError(f"配置项 {key} 的折扣率 {value!r} 应在 0 与 1 之间")
-    return rate
-
-
-def _two_digit_prefix(key: str, value: Any) -> str:
-    text = _as_str(key, value)
-    if len(text) != 2 or not text.isdigit():
-        raise ConfigError(f'配置项 {key} 应为两位数字（如 "29"），实际为 {value!r}')
-    return text
-
-
-def _paper(key: str, value: Any) -> int:
-    width = _as_int(key, value)
-    if width not in (58, 80):
-        raise ConfigError(f"配置项 {key} 应为 58 或 80，实际为 {value!r}")
-    return width
-
-
-def _database_url(key: str, value: Any) -> str:
-    text = _as_str(key, value).strip()
-    if not (text.startswith("sqlite") or text.startswith("postgresql")):
-        raise ConfigError(f"配置项 {key} 只支持 sqlite 或 postgresql，实际为 {value!r}")
-    return text
-
-
-_PARSERS: dict[str, dict[str, Callable[[str, Any], Any]]] = {
-    "store": {
-        "name": _as_str,
-        "timezone": _timezone,
-        "public_sales": _as_bool,
-        "address": _as_str,
-        "hours": _as_str,
-        "phone": _as_str,
-        "terminal": _as_str,
-    },
-    "database": {"url": _database_url},
-    "security": {
-        "secret_key": _as_str,
-        "token_ttl_hours": _positive_int,
-        "max_failed_logins": _positive_int,
-        "cookie_secure": _as_bool,
-    },
-    "discount": {"min_rate": _rate, "max_rate": _rate, "default_rate": _rate},
-    "allowance": {
-        "monthly": _as_money,
-        "unspent": _one_of("carry_over", "expire"),
-        "expire_after_months": _positive_int,
-        "approval": _one_of("single", "two_person"),
-        "categories": _as_str_tuple,
-        "topup_day": _positive_int,
-    },
-    "inventory": {
-        "block_negative": _as_bool,
-        "scale_prefixes": _as_str_tuple,
-        "scale_item_digits": _positive_int,
-        "scale_value": _one_of("price", "weight"),
-        "instore_prefix": _two_digit_prefix,
-    },
-    "clothing": {
-        "items_per_quarter": _as_int,
-        "events_count": _as_bool,
-        "kinds": _as_str_tuple,
-    },
-    "printer": {
-        "kind": _one_of("none", "dummy", "file", "network", "usb", "serial", "cups"),
-        "paper_width_mm": _paper,
-        "encoding": _one_of("gb18030", "gbk"),
-        "qr": _one_of("native", "image"),
-        "profile": _as_str,
-        "host": _as_str,
-        "port": _positive_int,
-        "device": _as_str,
-        "vendor_id": _as_int,
-        "product_id": _as_int,
-        "baudrate": _positive_int,
-        "cups_name": _as_str,
-        "timeout_seconds": _as_decimal,
-        "drawer_pin": _as_int,  # 2 or 5, checked with the rest below
-        "drawer_kick": _as_bool,
-        "footer": _as_str,
-        "chinese_mode": _one_of("auto", "on", "off"),
-        "fallback": _one_of("image", "replace"),
-        "font_path": _as_str,
-        "status_check": _as_bool,
-        "retry_seconds": _positive_int,
-        "retry_max_age_minutes": _positive_int,
-    },
-    "balance_page": {"base_url": _as_str, "pin": _as_bool, "rate_limit": _as_str},
+_DEFAULTS = Settings()
+_SECTIONS: dict[str, type[DataclassInstance]] = {
+    f.name: type(getattr(_DEFAULTS, f.name)) for f in fields(Settings) if f.name != "source"
 }
-
-# Tables whose keys are free-form (a category name) with typed values.
-_MAPPINGS: dict[tuple[str, str], Callable[[str, Any], Any]] = {
-    ("allowance", "by_category"): _as_money,
-    ("discount", "by_category"): _rate,
-}
-
-_SECTIONS: dict[str, type] = {
-    "store": StoreSettings,
-    "database": DatabaseSettings,
-    "security": SecuritySettings,
-    "discount": DiscountSettings,
-    "allowance": AllowanceSettings,
-    "inventory": InventorySettings,
-    "clothing": ClothingSettings,
-    "printer": PrinterSettings,
-    "balance_page": BalancePageSettings,
-}
+_READ = TypeAdapter(Settings)
 
 
-def _build(raw: Mapping[str, Any], *, base: Settings, source: str) -> Settings:
-    sections: dict[str, Any] = {}
-    for name in _SECTIONS:
-        current = getattr(base, name)
-        values = raw.get(name, {})
+def _values(section: DataclassInstance) -> dict[str, object]:
+    return {f.name: getattr(section, f.name) for f in fields(section)}
+
+
+def _build(raw: Mapping[str, object], *, base: Settings, source: str) -> Settings:
+    """`raw` (sections of keys, as TOML reads them) over `base`, checked key by key."""
+    merged: dict[str, object] = {"source": source}
+    for name, values in raw.items():
+        section = _SECTIONS.get(name)
+        if section is None:
+            warnings.warn(f"未知配置节 [{name}]（已忽略）", UnknownConfigKey, stacklevel=3)
+            continue
         if not isinstance(values, Mapping):
             raise ConfigError(f"配置节 [{name}] 应为表，实际为 {values!r}")
-        changes: dict[str, Any] = {}
-        for key, value in values.items():
-            dotted = f"{name}.{key}"
-            if (name, key) in _MAPPINGS:
-                if not isinstance(value, Mapping):
-                    raise ConfigError(f"配置节 [{dotted}] 应为表，实际为 {value!r}")
-                parse_value = _MAPPINGS[(name, key)]
-                changes[key] = {str(k): parse_value(f"{dotted}.{k}", v) for k, v in value.items()}
-            elif key in _PARSERS[name]:
-                changes[key] = _PARSERS[name][key](dotted, value)
-            else:
-                warnings.warn(f"未知配置项 {dotted}（已忽略）", UnknownConfigKey, stacklevel=3)
-        sections[name] = replace(current, **changes) if changes else current
-    for name in raw:
-        if name not in _SECTIONS:
-            warnings.warn(f"未知配置节 [{name}]（已忽略）", UnknownConfigKey, stacklevel=3)
-    settings = Settings(**sections, source=source)
-    _check_consistency(settings)
-    return settings
+        known = {f.name for f in fields(section)}
+        for key in values:
+            if key not in known:
+                warnings.warn(f"未知配置项 {name}.{key}（已忽略）", UnknownConfigKey, stacklevel=3)
+        changes = {key: value for key, value in values.items() if key in known}
+        if changes:
+            merged[name] = {**_values(getattr(base, name)), **changes}
+    for name in _SECTIONS:
+        merged.setdefault(name, getattr(base, name))
+    try:
+        return _READ.validate_python(merged)
+    except PydanticValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
 
 
-def _check_consistency(settings: Settings) -> None:
-    d = settings.discount
-    if d.min_rate > d.max_rate:
-        raise ConfigError(
-            f"配置项 discount.min_rate ({d.min_rate}) 不能大于 discount.max_rate ({d.max_rate})"
-        )
-    for key, rate in [("discount.default_rate", d.default_rate)] + [
-        (f"discount.by_category.{k}", v) for k, v in d.by_category.items()
-    ]:
-        if not d.min_rate <= rate <= d.max_rate:
-            raise ConfigError(f"配置项 {key} 的值 {rate} 不在 [{d.min_rate}, {d.max_rate}] 范围内")
-    inv = settings.inventory
-    for prefix in inv.scale_prefixes:
-        if len(prefix) != 2 or not prefix.isdigit():
-            raise ConfigError(f"配置项 inventory.scale_prefixes 中的 {prefix!r} 应为两位数字")
-    if inv.instore_prefix in inv.scale_prefixes:
-        raise ConfigError(
-            f"配置项 inventory.instore_prefix ({inv.instore_prefix}) 不能同时出现在 "
-            "inventory.scale_prefixes 中（店内码与电子秤条码会混淆）"
-        )
-    if not 1 <= inv.scale_item_digits <= 6:
-        raise ConfigError(
-            f"配置项 inventory.scale_item_digits 应在 1 到 6 之间，实际为 {inv.scale_item_digits!r}"
-        )
-    if settings.printer.drawer_pin not in (2, 5):
-        raise ConfigError(
-            f"配置项 printer.drawer_pin 应为 2 或 5，实际为 {settings.printer.drawer_pin!r}"
-        )
-    if settings.clothing.items_per_quarter < 0:
-        raise ConfigError(
-            "配置项 clothing.items_per_quarter 不能为负数，"
-            f"实际为 {settings.clothing.items_per_quarter!r}"
-        )
-    for category in settings.allowance.by_category:
-        if category not in settings.allowance.categories:
-            raise ConfigError(
-                f"配置项 allowance.by_category 中的类别 {category!r} "
-                f"不在 allowance.categories {list(settings.allowance.categories)} 中"
-            )
+def _describe(exc: PydanticValidationError) -> str:
+    """The first bad value, as one line naming its key: `配置项 allowance.monthly 金额无效：...`."""
+    error = exc.errors()[0]
+    key = ".".join(str(part) for part in error["loc"])
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, _Invalid):
+        return f"配置节 [{key}] {cause.detail}" if cause.table else f"配置项 {key} {cause.detail}"
+    return f"配置项 {key} 无效：{error['msg']}"
 
 
 def load_settings(
@@ -424,13 +454,14 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
     """Read the config file (explicit path, else `CHARITY_CONFIG`, else ./config.toml if present)
-    and apply the environment overrides `CHARITY_DATABASE_URL` and `CHARITY_SECRET_KEY`."""
+    and apply the environment overrides (`ENV_OVERRIDES`: `CHARITY_DATABASE_URL`,
+    `CHARITY_SECRET_KEY`, `CHARITY_DATA_KEY`)."""
     env = os.environ if environ is None else environ
     explicit = path is not None or bool(env.get("CHARITY_CONFIG"))
     config_path = Path(
         path if path is not None else env.get("CHARITY_CONFIG") or DEFAULT_CONFIG_FILE
     )
-    raw: dict[str, Any] = {}
+    raw: dict[str, object] = {}
     source = "(defaults)"
     if config_path.is_file():
         try:
@@ -442,19 +473,15 @@ def load_settings(
         source = str(config_path)
     elif explicit:
         raise ConfigError(f"配置文件 {config_path} 不存在")
-    overrides = {
-        ("database", "url"): env.get("CHARITY_DATABASE_URL"),
-        ("security", "secret_key"): env.get("CHARITY_SECRET_KEY"),
-    }
-    for (section, key), value in overrides.items():
+    for variable, (section, key) in ENV_OVERRIDES.items():
+        value = env.get(variable)
         if value:
-            raw.setdefault(section, {})[key] = value
-    return _build(raw, base=Settings(), source=source)
+            target = raw.setdefault(section, {})
+            if isinstance(target, dict):
+                target[key] = value
+    return _build(raw, base=_DEFAULTS, source=source)
 
 
 def section_keys() -> dict[str, list[str]]:
     """Every known key by section, for the README's reference and a test that keeps it true."""
-    out: dict[str, list[str]] = {}
-    for name, section_type in _SECTIONS.items():
-        out[name] = [f.name for f in fields(section_type)]
-    return out
+    return {name: [f.name for f in fields(section)] for name, section in _SECTIONS.items()}

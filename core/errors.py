@@ -1,7 +1,8 @@
 """Domain errors: one base class, each error with a stable contract code and a Chinese message.
 
-Services raise these; the API turns them into `{"error": {"code", "message"}}` with the status
-below, the CLI prints the message and exits 1, pages show it. Nothing else translates errors.
+Services raise these; the API turns them into `{"error": {"code", "message"}}` (the web layer,
+`core.web.status_for`, picks the HTTP status from the code), the CLI prints the message and exits
+1, pages show it. Nothing else translates errors.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ class DomainError(Exception):
     """Base of every refusal the system gives a user on purpose."""
 
     code: ClassVar[str] = "validation_error"
-    status: ClassVar[int] = 400
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
@@ -29,26 +29,22 @@ class DomainError(Exception):
 
 class ValidationError(DomainError):
     code = "validation_error"
-    status = 400
 
 
 class Unauthorized(DomainError):
     code = "unauthorized"
-    status = 401
 
 
 class TooManyAttempts(Unauthorized):
-    status = 429
+    """Sign-in refused for a while after repeated failures (`details["retry_after"]` seconds)."""
 
 
 class Forbidden(DomainError):
     code = "forbidden"
-    status = 403
 
 
 class NotFound(DomainError):
     code = "not_found"
-    status = 404
 
 
 class UnknownProduct(NotFound):
@@ -61,32 +57,26 @@ class UnknownCard(NotFound):
 
 class Conflict(DomainError):
     code = "conflict"
-    status = 409
 
 
 class CardFrozen(DomainError):
     code = "card_frozen"
-    status = 422
 
 
 class BeneficiaryInactive(DomainError):
     code = "beneficiary_inactive"
-    status = 422
 
 
 class InsufficientBalance(DomainError):
     code = "insufficient_balance"
-    status = 422
 
 
 class ClothingQuotaExceeded(DomainError):
     code = "clothing_quota_exceeded"
-    status = 422
 
 
 class PaymentMismatch(DomainError):
     code = "payment_mismatch"
-    status = 422
 
 
 ERROR_CODES: tuple[str, ...] = (

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 FEN_PER_YUAN = 100
 _AMOUNT = re.compile(r"^([+-]?)([0-9]+)(?:\.([0-9]{1,2}))?$")
@@ -62,7 +61,7 @@ class Money:
         return cls(int(amount * FEN_PER_YUAN))
 
     @classmethod
-    def coerce(cls, value: Any) -> Money:
+    def coerce(cls, value: object) -> Money:
         """Money from Money, Decimal (exact), int fen is NOT accepted (ambiguous); text parsed."""
         if isinstance(value, Money):
             return value

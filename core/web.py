@@ -14,17 +14,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, Flask, current_app, g, jsonify, redirect, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy.orm import Session
 
 from core.auth import Actor, Role, StaffUser, resolve_token
 from core.config import Settings
 from core.db import Database
-from core.errors import DomainError, Forbidden, Unauthorized, ValidationError
+from core.errors import (
+    DomainError,
+    Forbidden,
+    TooManyAttempts,
+    Unauthorized,
+    ValidationError,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,6 +78,15 @@ def close_db_session(_exc: BaseException | None = None) -> None:
 # --- pages ----------------------------------------------------------------------------------
 
 
+def _sign_in_endpoint() -> str:
+    """The sign-in page, as the app told Flask-Login (`login_manager.login_view`)."""
+    manager = getattr(current_app, "login_manager", None)
+    endpoint = getattr(manager, "login_view", None)
+    if not isinstance(endpoint, str) or not endpoint:
+        raise Unauthorized("需要登录")
+    return endpoint
+
+
 def roles_required(*roles: Role | str) -> Callable[[F], F]:
     """Page decorator: signed in, with one of `roles` (or a role that implies it)."""
 
@@ -78,7 +94,7 @@ def roles_required(*roles: Role | str) -> Callable[[F], F]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
-                return redirect(url_for("pos.login", next=request.full_path))
+                return redirect(url_for(_sign_in_endpoint(), next=request.full_path))
             if roles and not current_user.has_role(*roles):
                 raise Forbidden("您的账号无权使用此功能")
             return view(*args, **kwargs)
@@ -173,7 +189,7 @@ _EXPECTED = {
 _TAG = re.compile(r"^(int|str|float|bool|none|bytes|decimal|[a-z]+-[a-z-]+(\[.*\])?|\w+\[.*\])$")
 
 
-def _field_path(loc: tuple[Any, ...]) -> str:
+def _field_path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, str) and _TAG.match(part):
@@ -182,7 +198,7 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return out or "请求"
 
 
-def _error_text(error: Any) -> str:
+def _error_text(error: ErrorDetails) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind in ("value_error", "assertion_error"):
@@ -223,7 +239,7 @@ MAX_JSON_INT = 2**53
 MAX_JSON_DEPTH = 32
 
 
-def check_json_values(value: Any, where: str = "", depth: int = 0) -> None:
+def check_json_values(value: object, where: str = "", depth: int = 0) -> None:
     """Refuse what pydantic lets through but the database cannot store: NUL characters, lone
     surrogates, integers beyond 2**53, and absurd nesting. Names the field."""
     label = where or "请求"
@@ -270,7 +286,7 @@ def _json_body() -> Any:
     return payload
 
 
-def _check_path_values(values: dict[str, Any]) -> None:
+def _check_path_values(values: dict[str, object]) -> None:
     for name, value in values.items():
         if isinstance(value, str):
             _check_text(value, f"路径参数 {name}")
@@ -401,10 +417,40 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(error: DomainError) -> ResponseReturnValue:
+# The HTTP status of each contract error code: the one place a domain error meets HTTP.
+STATUS_BY_CODE: dict[str, int] = {
+    "validation_error": 400,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "unknown_product": 404,
+    "unknown_card": 404,
+    "conflict": 409,
+    "card_frozen": 422,
+    "beneficiary_inactive": 422,
+    "insufficient_balance": 422,
+    "clothing_quota_exceeded": 422,
+    "payment_mismatch": 422,
+}
+# Errors whose status is not their code's: "unauthorized" for now, but "try again later".
+_STATUS_BY_CLASS: tuple[tuple[type[DomainError], int], ...] = ((TooManyAttempts, 429),)
+
+
+def status_for(error: DomainError) -> int:
+    """The HTTP status that answers `error` (page or API): by its class where one is listed, else
+    by its contract code; 400 for a code the contract does not know."""
+    for kind, status in _STATUS_BY_CLASS:
+        if isinstance(error, kind):
+            return status
+    return STATUS_BY_CODE.get(error.code, 400)
+
+
+def error_response(error: DomainError) -> Response:
+    """The API's answer to a domain error: `{"error": {"code", "message"}}` with its status."""
+    status = status_for(error)
     response = jsonify(error.to_json())
-    response.status_code = error.status
-    if error.status == 401:
+    response.status_code = status
+    if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="charity"'
     retry = error.details.get("retry_after")
     if retry is not None:

@@ -40,6 +40,7 @@ from core.web import (
     db_session,
     error_response,
     is_api_request,
+    status_for,
 )
 
 log = logging.getLogger(__name__)
@@ -164,7 +165,7 @@ def _register_errors(app: Flask) -> None:
     def _domain_error(error: DomainError) -> Any:
         if is_api_request():
             return error_response(error)
-        return render_template("error.html", error=error), error.status
+        return render_template("error.html", error=error), status_for(error)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> Any:

@@ -1,14 +1,17 @@
 """Alembic environment: one migrations tree for every package's models (branches per package)."""
 
+from typing import Any, Literal
+
 from alembic import context
-from sqlalchemy import engine_from_config, pool
+from alembic.autogenerate.api import AutogenContext
+from sqlalchemy import Connection, engine_from_config, pool
 
 from pos.migrate import target_metadata
 
 config = context.config
 
 
-def _render_item(type_, obj, autogen_context):
+def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     if type_ == "type" and obj.__class__.__name__ == "UTCDateTime":
         autogen_context.imports.add("import core.db")
         return "core.db.UTCDateTime()"
@@ -29,7 +32,7 @@ def run_migrations() -> None:
         _run(connection)
 
 
-def _run(connection) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

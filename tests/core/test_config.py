@@ -110,3 +110,71 @@ def test_readme_lists_every_config_key() -> None:
             assert f"`{key}`" in row or f"[{section}.{key}]" in row, (
                 f"README misses {section}.{key}"
             )
+
+
+DATA_KEY = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80="  # base64 of 32 bytes
+
+
+def test_new_contract_keys_have_defaults() -> None:
+    s = Settings()
+    assert s.security.data_key == ""
+    assert s.allowance.adjustment_limit == Money(10000)
+
+
+def test_data_key_is_base64_of_32_bytes(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, f'[security]\ndata_key = "{DATA_KEY}"'), environ={})
+    assert s.security.data_key == DATA_KEY
+    urlsafe = DATA_KEY.replace("/", "_").replace("+", "-").rstrip("=")
+    assert Settings().with_overrides(security={"data_key": urlsafe}).security.data_key == urlsafe
+    for bad in ("c2hvcnQ=", "not base64 at all!", DATA_KEY[:-4], 32):
+        with pytest.raises(ConfigError) as info:
+            Settings().with_overrides(security={"data_key": bad})
+        message = str(info.value)
+        assert "security.data_key" in message and "\n" not in message
+        assert not isinstance(bad, str) or bad not in message  # a secret is never echoed
+
+
+def test_data_key_from_the_environment(tmp_path: Path) -> None:
+    empty = write(tmp_path, "")
+    s = load_settings(empty, environ={"CHARITY_DATA_KEY": DATA_KEY})
+    assert s.security.data_key == DATA_KEY
+    with pytest.raises(ConfigError, match=r"security\.data_key"):
+        load_settings(empty, environ={"CHARITY_DATA_KEY": "abc"})
+
+
+@pytest.mark.parametrize(
+    ("toml", "named"),
+    [
+        ("[allowance]\nadjustment_limit = 100", None),
+        ("[allowance]\nadjustment_limit = 100.0", "allowance.adjustment_limit"),
+        ('[allowance]\nadjustment_limit = "-1"', "allowance.adjustment_limit"),
+        ("store = 3", "[store]"),
+        ("[discount]\nby_category = 3", "[discount.by_category]"),
+        ('[discount.by_category]\n"粮油" = "0.5"', "discount.by_category.粮油"),
+        ('[allowance.by_category]\n"其他" = "10.00"', "allowance.by_category"),
+        ("[printer]\ndrawer_pin = 3", "printer.drawer_pin"),
+        ('[inventory]\nscale_prefixes = ["29"]', "inventory.instore_prefix"),
+        ("[clothing]\nitems_per_quarter = -1", "clothing.items_per_quarter"),
+    ],
+)
+def test_more_values_name_the_key_on_one_line(tmp_path: Path, toml: str, named: str | None) -> None:
+    if named is None:
+        assert load_settings(write(tmp_path, toml), environ={}).allowance.adjustment_limit == Money(
+            10000
+        )
+        return
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, toml), environ={})
+    assert named in str(info.value) and "\n" not in str(info.value)
+
+
+def test_overrides_are_validated_like_a_file_and_keep_the_base() -> None:
+    wide = Settings().with_overrides(discount={"min_rate": "0.02", "max_rate": "0.20"})
+    assert wide.with_overrides(discount={"default_rate": "0.15"}).discount.max_rate == Decimal(
+        "0.20"
+    )
+    with pytest.raises(ConfigError, match=r"allowance\.monthly"):
+        Settings().with_overrides(allowance={"monthly": 50.5})
+    with pytest.warns(UnknownConfigKey, match=r"\[colour\]"):
+        Settings().with_overrides(colour={"a": 1})
+    assert Settings().with_overrides(store={"timezone": "Asia/Tokyo"}).tz.key == "Asia/Tokyo"

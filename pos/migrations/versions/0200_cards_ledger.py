@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import core.db
+from core.db_migrations import append_only, drop_append_only
 
 revision: str = 'cards_0200'
 down_revision: str | Sequence[str] | None = 'cards_root'
@@ -217,44 +218,15 @@ def upgrade() -> None:
 
 
 _GUARDED = ("ledger_posting", "ledger_txn")
+_MESSAGE = "账本分录只能追加，不能修改或删除"
 
 
 def _create_guards() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        op.execute(
-            """
-            CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger AS $$
-            BEGIN
-                RAISE EXCEPTION '账本分录只能追加，不能修改或删除（表 %）', TG_TABLE_NAME;
-            END;
-            $$ LANGUAGE plpgsql
-            """
-        )
-        for table in _GUARDED:
-            op.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION ledger_append_only()"
-            )
-    elif bind.dialect.name == "sqlite":
-        for table in _GUARDED:
-            for action in ("UPDATE", "DELETE"):
-                op.execute(
-                    f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                    "BEGIN SELECT RAISE(ABORT, '账本分录只能追加，不能修改或删除'); END"
-                )
+    append_only(*_GUARDED, function="ledger_append_only", message=_MESSAGE)
 
 
 def _drop_guards() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        for table in _GUARDED:
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-        op.execute("DROP FUNCTION IF EXISTS ledger_append_only()")
-    elif bind.dialect.name == "sqlite":
-        for table in _GUARDED:
-            for action in ("update", "delete"):
-                op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+    drop_append_only(*_GUARDED, function="ledger_append_only")
 
 
 def downgrade() -> None:

@@ -1,0 +1,70 @@
+"""What the Alembic migration scripts (pos/migrations/versions) share: the SQL that makes a table
+append-only in the database itself, written once for PostgreSQL and SQLite.
+
+The ORM already refuses to change or delete ledger-like rows; these triggers make the database
+refuse it too, so that a hand-written statement cannot silently break "balance = sum of entries".
+The SQL is exactly what the first migrations wrote by hand, so a database upgraded from any older
+revision has the same triggers as a new one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from alembic import op
+
+_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def _checked(*names: str) -> None:
+    for name in names:
+        if not _NAME.match(name):
+            raise ValueError(f"not a plain SQL name: {name!r}")
+
+
+def append_only(*tables: str, function: str, message: str) -> None:
+    """Make `tables` refuse UPDATE and DELETE with `message` (Chinese, shown to whoever tries).
+
+    PostgreSQL: one trigger function `function()` (shared by `tables`; its message names the
+    table) and a trigger `<table>_append_only` on each table. SQLite: triggers `<table>_no_update`
+    and `<table>_no_delete`. Other dialects: nothing (the ORM guard still holds).
+    """
+    _checked(function, *tables)
+    text = message.replace("'", "''")
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        op.execute(
+            f"""
+            CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
+            BEGIN
+                RAISE EXCEPTION '{text}（表 %）', TG_TABLE_NAME;
+            END;
+            $$ LANGUAGE plpgsql
+            """
+        )
+        for table in tables:
+            op.execute(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {function}()"
+            )
+    elif dialect == "sqlite":
+        for table in tables:
+            for action in ("UPDATE", "DELETE"):
+                op.execute(
+                    f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{text}'); END"
+                )
+
+
+def drop_append_only(*tables: str, function: str) -> None:
+    """Undo `append_only(*tables, function=function, ...)` (for a downgrade)."""
+    _checked(function, *tables)
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        for table in tables:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+        op.execute(f"DROP FUNCTION IF EXISTS {function}()")
+    elif dialect == "sqlite":
+        for table in tables:
+            for action in ("update", "delete"):
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
