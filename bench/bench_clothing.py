@@ -14,8 +14,8 @@ from pathlib import Path
 
 from cards.models import Beneficiary
 from clothing_exchange.demo import sample_bytes
-from clothing_exchange.intake import parse_intake
 from clothing_exchange.services import claim_for_sale, clothing_product, record_intake
+from clothing_exchange.services.intake_file import parse_intake
 from core.auth import Actor
 from core.config import Settings
 from core.db import Database

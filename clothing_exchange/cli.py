@@ -7,8 +7,10 @@ import sys
 
 import click
 
-from clothing_exchange import reports, services
-from clothing_exchange.intake import IntakeFileError, parse_intake
+from clothing_exchange.services import reports
+from clothing_exchange.services.intake import plan_intake, record_intake
+from clothing_exchange.services.intake_file import IntakeFileError, parse_intake
+from clothing_exchange.services.stock import clothing_stock
 from core.cli import cli_context, fail, input_file
 
 clothing = click.Group("clothing", help="衣暖人心爱心衣物：入库、报表")
@@ -32,7 +34,7 @@ def intake(file: str, commit: bool) -> None:
     if not parsed.rows and not parsed.problems:
         fail(f"错误：入库文件 {path.name} 只有表头，没有任何数据行")
     with context.transaction() as session:
-        plan = services.plan_intake(session, parsed)
+        plan = plan_intake(session, parsed)
         for row in plan.new:
             click.echo(
                 f"  新批次 {row.batch_code}  {row.intake_date}  {row.collection_point}  "
@@ -49,7 +51,7 @@ def intake(file: str, commit: bool) -> None:
         if not commit:
             click.echo("（预览：未写入任何数据；确认无误后加 --commit 入库）")
             return
-        services.record_intake(
+        record_intake(
             session,
             parsed,
             at=context.now(),
@@ -89,5 +91,5 @@ def report(which: str, year: int | None) -> None:
                 click.echo(f"{p.name}\t{p.category}\t已领 {p.used}/{p.allowed}")
         else:
             click.echo("种类\t尺码\t季节\t条码\t库存")
-            for s in reports.clothing_stock(session, settings):
+            for s in clothing_stock(session, settings):
                 click.echo(f"{s.kind}\t{s.size}\t{s.season}\t{s.barcode}\t{s.stock}")

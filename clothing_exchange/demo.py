@@ -8,8 +8,9 @@ from importlib import resources
 
 from sqlalchemy.orm import Session
 
-from clothing_exchange import services
-from clothing_exchange.intake import parse_intake
+from clothing_exchange.services.events import record_event
+from clothing_exchange.services.intake import record_intake
+from clothing_exchange.services.intake_file import parse_intake
 from core.auth import Actor
 from core.config import Settings
 
@@ -27,11 +28,9 @@ def load(session: Session, settings: Settings, *, at: datetime) -> list[str]:
     parsed = parse_intake(sample_bytes(), filename=SAMPLE, kinds=settings.clothing.kinds)
     if parsed.problems:  # a config with other kinds: the sample does not fit, load nothing
         return [f"爱心衣物：示例入库文件与 clothing.kinds 不符，未载入（{parsed.problems[0]}）"]
-    plan = services.record_intake(
-        session, parsed, at=at, actor=actor, settings=settings, source=SAMPLE
-    )
+    plan = record_intake(session, parsed, at=at, actor=actor, settings=settings, source=SAMPLE)
     kinds = settings.clothing.kinds
-    services.record_event(
+    record_event(
         session,
         event_date=date(2026, 6, 20),
         place="花园口镇花园口村文化广场",

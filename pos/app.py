@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import DecimalException
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, g, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
@@ -18,7 +18,11 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 import cards.balance_page
+import cards.hooks
+import cards.services
 import cards.views
+import clothing_exchange.api
+import clothing_exchange.services
 import clothing_exchange.views
 import core
 import inventory.views
@@ -26,6 +30,7 @@ import pos.api
 import pos.office
 import pos.printing.jobs
 import pos.views
+from cards.hooks import CardsHooks
 from core.auth import StaffUser
 from core.config import ConfigError, Settings, load_settings
 from core.db import Database
@@ -56,6 +61,7 @@ _DOMAIN_VIEWS = (
     cards.balance_page,
     inventory.views,
     clothing_exchange.views,
+    clothing_exchange.api,
 )
 
 
@@ -110,6 +116,11 @@ def create_app(
         clock=clock or (lambda: datetime.now(UTC)),
         demo=demo,
     )
+    clothing_allowance = clothing_exchange.services.allowance_for(settings)
+    cards.hooks.install(app, CardsHooks(clothing_allowance=clothing_allowance))
+    # Bridge until cards reads cards.hooks.current() (the cards branch): its pages still ask the
+    # module-level provider. Drop this line when merging that branch.
+    cards.services.set_clothing_provider(cast(cards.services.ClothingProvider, clothing_allowance))
 
     login_manager = LoginManager(app)
     login_manager.login_view = "pos.login"

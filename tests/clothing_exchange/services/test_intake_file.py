@@ -5,14 +5,13 @@ from __future__ import annotations
 import io
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from clothing_exchange.intake import (
+from clothing_exchange.services.intake_file import (
     SEASONS,
     IntakeFileError,
     SortedLine,
@@ -20,9 +19,9 @@ from clothing_exchange.intake import (
     parse_sorting,
 )
 from core.config import Settings
+from tests.clothing_exchange.conftest import SAMPLE
 
 KINDS = Settings().clothing.kinds
-SAMPLE = Path(__file__).parents[2] / "clothing_exchange" / "demo_data" / "clothing_intake.csv"
 HEADER = "批次,日期,来源楼院,重量kg,分拣\n"
 
 

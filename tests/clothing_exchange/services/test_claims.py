@@ -1,12 +1,11 @@
-"""The quarterly clothing allowance: quarters turn at Shanghai midnight, the database holds the
-limit across terminals, a refund gives the allowance back."""
+"""Clothing claims: all or none, only for an active beneficiary and clothing, the database holds
+the limit across terminals, a refund gives the allowance back."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -14,100 +13,16 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
-from cards.services import ClothingStatus
-from clothing_exchange.services import (
-    allowance,
-    claim_for_sale,
-    clothing_product,
-    release_claims,
-    status_for,
-    take_allowance,
-)
+from clothing_exchange.services.allowance import allowance, status_for
+from clothing_exchange.services.claims import claim_for_sale, release_claims
+from clothing_exchange.services.stock import clothing_product
 from core.config import Settings
 from core.db import Database
 from core.errors import BeneficiaryInactive, ClothingQuotaExceeded, ValidationError
 from core.money import Money
 from inventory.services import ensure_product
-from tests.clothing_exchange.conftest import ACTOR
+from tests.clothing_exchange.conftest import ACTOR, take
 from tests.conftest import shanghai
-
-
-def take(
-    session: Session, who: int, at: datetime, settings: Settings, n: int = 1, sale: str = "S1"
-):
-    return take_allowance(
-        session,
-        beneficiary_id=who,
-        items=[("毛衣", None)] * n,
-        at=at,
-        actor=ACTOR,
-        settings=settings,
-        sale_no=sale,
-    )
-
-
-@pytest.mark.parametrize(
-    ("month", "day", "before", "after"),
-    [
-        (3, 31, "2026-Q1", "2026-Q2"),
-        (6, 30, "2026-Q2", "2026-Q3"),
-        (9, 30, "2026-Q3", "2026-Q4"),
-        (12, 31, "2026-Q4", "2027-Q1"),
-    ],
-)
-def test_quarter_turns_at_shanghai_midnight(
-    session: Session,
-    settings: Settings,
-    make_beneficiary: Callable[..., int],
-    month: int,
-    day: int,
-    before: str,
-    after: str,
-) -> None:
-    who = make_beneficiary()
-    last_minute = shanghai(2026, month, day, 23, 59)
-    [claim] = take(session, who, last_minute, settings)
-    assert claim.quarter == before
-    # a second item in the same minute of the same quarter is refused ...
-    with pytest.raises(ClothingQuotaExceeded) as refused:
-        take(session, who, shanghai(2026, month, day, 23, 59, 59), settings)
-    assert "23:59" in refused.value.message
-    assert refused.value.details["next_available"] == (
-        f"{2027 if month == 12 else 2026}-{1 if month == 12 else month + 1:02d}-01"
-    )
-    # ... and at Shanghai midnight (still the previous day in UTC) the new quarter allows one
-    midnight = last_minute.replace(minute=0, hour=0) + (shanghai(2026, 1, 2) - shanghai(2026, 1, 1))
-    assert midnight.astimezone(UTC).day == day  # UTC has not turned yet
-    [claim] = take(session, who, midnight, settings)
-    assert claim.quarter == after
-    state = allowance(session, who, midnight, settings)
-    assert (str(state.quarter), state.used, state.allowed, state.left) == (after, 1, 1, 0)
-    session.commit()
-
-
-def test_refusal_says_when_taken_and_when_next(
-    session: Session, settings: Settings, make_beneficiary: Callable[..., int]
-) -> None:
-    who = make_beneficiary()
-    take(session, who, shanghai(2026, 2, 3, 14, 5), settings)
-    with pytest.raises(ClothingQuotaExceeded) as refused:
-        take(session, who, shanghai(2026, 3, 1, 9, 0), settings)
-    message = refused.value.message
-    assert "2026-02-03 14:05" in message and "2026-04-01" in message
-    assert refused.value.code == "clothing_quota_exceeded"
-
-
-def test_more_items_than_left_take_none(
-    session: Session, settings: Settings, make_beneficiary: Callable[..., int]
-) -> None:
-    many = settings.with_overrides(clothing={"items_per_quarter": 2})
-    who = make_beneficiary()
-    take(session, who, shanghai(2026, 5, 1, 10), many)
-    with pytest.raises(ClothingQuotaExceeded, match="还可领 1 件，本单有 2 件"):
-        take(session, who, shanghai(2026, 5, 2, 10), many, n=2)
-    assert allowance(session, who, shanghai(2026, 5, 2, 10), many).used == 1
-    take(session, who, shanghai(2026, 5, 2, 10), many, n=1)
-    assert allowance(session, who, shanghai(2026, 5, 2, 10), many).left == 0
 
 
 def test_refund_gives_the_allowance_back(
@@ -200,27 +115,6 @@ def test_claims_need_an_active_beneficiary_and_clothing(
         )
         == []
     )
-
-
-def test_status_for_reports_the_quarter(
-    session: Session, settings: Settings, make_beneficiary: Callable[..., int]
-) -> None:
-    who = make_beneficiary()
-    at = shanghai(2026, 12, 31, 23, 59)
-    fresh = status_for(session, who, at, settings=settings)
-    assert fresh == ClothingStatus("2026-Q4", 1, 0, None, None)
-    take(session, who, at, settings)
-    used = status_for(session, who, at, settings=settings)
-    assert (used.used, used.next_available) == (1, date(2027, 1, 1))
-    assert used.last_taken_at == at
-
-
-def test_zero_items_per_quarter_refuses_every_item(
-    session: Session, settings: Settings, make_beneficiary: Callable[..., int]
-) -> None:
-    none = settings.with_overrides(clothing={"items_per_quarter": 0})
-    with pytest.raises(ClothingQuotaExceeded, match="不发放"):
-        take(session, make_beneficiary(), shanghai(2026, 8, 1, 10), none)
 
 
 def _race(database: Database, settings: Settings, who: int, *, stagger: bool) -> list[str]:

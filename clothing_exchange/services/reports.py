@@ -1,6 +1,6 @@
 """Clothing reports: what 衣暖人心 collected and sorted (per month and collection point), what was
-given (in the store versus at events, per quarter), clothing stock by kind and size, and the active
-beneficiaries who have not used this quarter's allowance."""
+given (in the store versus at events, per quarter), and the active beneficiaries who have not used
+this quarter's allowance. Stock by kind and size is `stock.clothing_stock`."""
 
 from __future__ import annotations
 
@@ -13,18 +13,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cards.models import Beneficiary
-from clothing_exchange.intake import from_milli
 from clothing_exchange.models import (
     ClothingClaim,
     ClothingEvent,
     ClothingEventTotal,
     ClothingIntakeBatch,
-    ClothingProduct,
 )
-from clothing_exchange.services import quarter_of
+from clothing_exchange.services.allowance import quarter_of
+from clothing_exchange.services.intake_file import from_milli
 from core.config import Settings
 from core.periods import Month, Quarter
-from inventory.models import Product
 
 
 @dataclass(frozen=True)
@@ -101,31 +99,6 @@ def given_by_quarter(session: Session) -> list[GivenTotal]:
 
 
 @dataclass(frozen=True)
-class StockLine:
-    kind: str
-    size: str
-    season: str
-    barcode: str
-    product_id: int
-    stock: int
-
-
-def clothing_stock(session: Session, settings: Settings) -> list[StockLine]:
-    """Clothing stock by kind (in the configured order), size and season."""
-    order = {kind: i for i, kind in enumerate(settings.clothing.kinds)}
-    rows = session.execute(
-        select(ClothingProduct, Product.barcode, Product.stock_milli).join(
-            Product, Product.id == ClothingProduct.product_id
-        )
-    )
-    lines = [
-        StockLine(cp.kind, cp.size, cp.season, barcode, cp.product_id, stock // 1000)
-        for cp, barcode, stock in rows
-    ]
-    return sorted(lines, key=lambda s: (order.get(s.kind, len(order)), s.kind, s.size, s.season))
-
-
-@dataclass(frozen=True)
 class UnusedAllowance:
     beneficiary_id: int
     name: str
@@ -140,19 +113,20 @@ def unused_allowance(
     """Active beneficiaries who have not used up this quarter's allowance (by name)."""
     quarter = str(quarter_of(at, settings))
     allowed = settings.clothing.items_per_quarter
-    used_by = dict(
-        session.execute(
+    used_by: dict[int, int] = {
+        beneficiary_id: int(n)
+        for beneficiary_id, n in session.execute(
             select(ClothingClaim.beneficiary_id, func.count())
             .where(ClothingClaim.quarter == quarter, ClothingClaim.slot.is_not(None))
             .group_by(ClothingClaim.beneficiary_id)
-        ).all()
-    )
+        )
+    }
     people = session.scalars(
         select(Beneficiary).where(Beneficiary.status == "active").order_by(Beneficiary.name)
     )
     out = []
     for person in people:
-        used = int(used_by.get(person.id, 0))
+        used = used_by.get(person.id, 0)
         if used < allowed:
             out.append(UnusedAllowance(person.id, person.name, person.category, used, allowed))
     return out

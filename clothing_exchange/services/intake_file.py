@@ -171,7 +171,12 @@ def parse_date(text: str) -> date | None:
 
 
 def parse_weight(text: str) -> tuple[Decimal | None, str]:
-    """A weight in kg: (value, "") or (None, reason)."""
+    """A weight in kg: (value, "") or (None, reason).
+
+    The file's own reader, not `core.fields.parse_quantity`: a cell may carry its unit
+    ("12.5kg") and the full-width digits a Chinese spreadsheet holds, zero is a weight, and a bad
+    cell is one problem among the file's others (a short reason printed after the row and the
+    field's name), not an exception."""
     cleaned = text.strip().lower().removesuffix("kg").strip()
     if not cleaned:
         return None, "不能为空"
