@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cards.hooks import ClothingStatus
 from cards.models import Beneficiary
-from cards.services import ClothingStatus
 from clothing_exchange.intake import IntakeFile, IntakeRow, RowProblem, to_milli
 from clothing_exchange.models import (
     ClothingClaim,

@@ -10,7 +10,7 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, u
 from pydantic import Field
 from sqlalchemy import select
 
-from cards.services import find_card, set_clothing_provider
+from cards.services.cards import find_card
 from clothing_exchange import reports, services
 from clothing_exchange.intake import (
     IntakeFile,
@@ -43,10 +43,9 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
 
 
 def init_app(app: Flask) -> None:
-    """Tell the cards package how to answer a person's clothing allowance (the card page, the
-    terminal), with this app's settings."""
+    """Remember this app's settings for `status_for`'s 3-argument form (cards is handed its
+    clothing allowance by pos/app.py through `cards.hooks`)."""
     services.configure(app_state(app).settings)
-    set_clothing_provider(services.status_for)
 
 
 # --- pages ------------------------------------------------------------------------------------

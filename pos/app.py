@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from collections.abc import Callable
@@ -17,8 +18,11 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
-import cards.balance_page
+import cards.api
+import cards.hooks
 import cards.views
+import cards.views.balance
+import clothing_exchange.services
 import clothing_exchange.views
 import core
 import inventory.views
@@ -26,6 +30,7 @@ import pos.api
 import pos.office
 import pos.printing.jobs
 import pos.views
+from cards.hooks import CardsHooks
 from core.auth import StaffUser
 from core.config import ConfigError, Settings, load_settings
 from core.db import Database
@@ -51,8 +56,9 @@ _DOMAIN_VIEWS = (
     pos.api,
     pos.office,
     pos.printing.jobs,
+    cards.api,
     cards.views,
-    cards.balance_page,
+    cards.views.balance,
     inventory.views,
     clothing_exchange.views,
 )
@@ -108,6 +114,14 @@ def create_app(
         db=database or Database(settings.database.url),
         clock=clock or (lambda: datetime.now(UTC)),
         demo=demo,
+    )
+    cards.hooks.install(
+        app,
+        CardsHooks(
+            clothing_allowance=functools.partial(
+                clothing_exchange.services.status_for, settings=settings
+            )
+        ),
     )
 
     login_manager = LoginManager(app)

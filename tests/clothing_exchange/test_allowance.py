@@ -14,7 +14,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
-from cards.services import ClothingStatus
+from cards.hooks import ClothingStatus
 from clothing_exchange.services import (
     allowance,
     claim_for_sale,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cards.services import clothing_status
+from cards import hooks
+from cards.hooks import ClothingStatus
+from cards.services.clothing import clothing_status
 from clothing_exchange import demo
 from clothing_exchange.models import ClothingEvent, ClothingIntakeBatch
 from clothing_exchange.services import take_allowance
@@ -130,13 +133,20 @@ def test_the_card_pages_see_the_allowance_through_the_hook(
 ) -> None:
     who = make_beneficiary()
     at = shanghai(2026, 12, 31, 23, 59)
-    assert clothing_status(session, who, at).used == 0
+    with app.app_context():
+        allowance = hooks.current().clothing_allowance
+    assert allowance is not None
+
+    def status_at(when: datetime) -> ClothingStatus:
+        return clothing_status(session, who, when, tz=settings.tz, allowance=allowance)
+
+    assert status_at(at).used == 0
     take_allowance(
         session, beneficiary_id=who, items=[("鞋", None)], at=at, actor=ACTOR, settings=settings
     )
-    status = clothing_status(session, who, at)
+    status = status_at(at)
     assert (status.quarter, status.allowed, status.used) == ("2026-Q4", 1, 1)
-    assert clothing_status(session, who, shanghai(2027, 1, 1, 0, 0)).used == 0
+    assert status_at(shanghai(2027, 1, 1, 0, 0)).used == 0
 
 
 def test_demo_loads_the_sample_intake(session: Session, settings: Settings) -> None:
