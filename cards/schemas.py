@@ -79,6 +79,8 @@ class CardAnswer(ApiModel):
 
 
 class MovementAnswer(ApiModel):
+    """One recent movement: when, its day in store time, what, how much (signed)."""
+
     at: str
     date: str
     label: str
@@ -90,12 +92,16 @@ class MovementAnswer(ApiModel):
 
 
 class MonthTopupAnswer(ApiModel):
+    """This month's credit: the month, the day it came, the amount."""
+
     month: str
     date: str
     amount: str
 
 
 class BalanceClothingAnswer(ApiModel):
+    """The quarter's clothing as the holder reads it: how many left, and from when again."""
+
     quarter: str
     allowed: int
     used: int
@@ -105,6 +111,8 @@ class BalanceClothingAnswer(ApiModel):
 
 
 class StoreAnswer(ApiModel):
+    """Where the store is and when it is open."""
+
     name: str
     address: str
     hours: str

@@ -7,17 +7,31 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from cards.models import Account, Beneficiary, RosterImport, StatusChange
-from cards.services.roster_file import COMPARED, FIELD_LABELS, RosterRow, RowError, read_roster
+from cards.services.roster_file import (
+    COMPARED,
+    FIELD_LABELS,
+    FieldValue,
+    RosterRow,
+    RowError,
+    read_roster,
+)
 from cards.services.text import mask_id_number
 from core.auth import Actor
 from core.errors import Conflict, ValidationError
 from core.periods import local_date
+
+
+class Who(TypedDict):
+    """Who made a change, as every roster table records it."""
+
+    actor_id: int | None
+    actor_name: str
 
 
 @dataclass
@@ -31,7 +45,9 @@ class ImportPlan:
     valid: list[RosterRow]
     errors: list[RowError]
     new: list[RosterRow] = field(default_factory=list)
-    changed: list[tuple[RosterRow, int, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
+    changed: list[tuple[RosterRow, int, dict[str, tuple[FieldValue, FieldValue]]]] = field(
+        default_factory=list
+    )
     reactivated: list[tuple[RosterRow, int]] = field(default_factory=list)
     missing: list[tuple[int, str, str, str]] = field(
         default_factory=list
@@ -127,8 +143,8 @@ def apply_import(
     if exit_missing and plan.errors:
         raise Conflict("名册中有无效行时不能同时使用 --exit-missing（无效行里的人会被误当作退出）")
     today = local_date(at, tz)
-    who = {"actor_id": actor.user_id, "actor_name": actor.name}
-    history: list[dict[str, Any]] = []
+    who = Who(actor_id=actor.user_id, actor_name=actor.name)
+    history: list[dict[str, object]] = []
     if plan.new:
         people = [
             {
@@ -203,8 +219,8 @@ def _history(
     reason: str,
     today: date,
     at: datetime,
-    who: dict[str, Any],
-) -> dict[str, Any]:
+    who: Who,
+) -> dict[str, object]:
     return {
         "beneficiary_id": person_id,
         "from_status": before,

@@ -10,7 +10,6 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from stdnum.cn import ric
 
@@ -38,12 +37,15 @@ FIELD_LABELS = {
     "phone": "联系电话",
     "household_size": "家庭人口",
 }
+FieldValue = str | int  # a compared field's value
 COMPARED = ("name", "category", "town", "community", "phone", "household_size")
 _SCIENTIFIC = re.compile(r"^[0-9](\.[0-9]+)?E\+?[0-9]+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class RosterRow:
+    """One valid row of the file, normalised; `row` is its spreadsheet row number."""
+
     row: int
     id_number: str
     name: str
@@ -53,12 +55,15 @@ class RosterRow:
     phone: str
     household_size: int
 
-    def values(self) -> dict[str, Any]:
+    def values(self) -> dict[str, FieldValue]:
+        """The compared fields by name."""
         return {f: getattr(self, f) for f in COMPARED}
 
 
 @dataclass(frozen=True)
 class RowError:
+    """Why one row of the file is refused."""
+
     row: int
     message: str
 
@@ -66,7 +71,7 @@ class RowError:
         return f"第 {self.row} 行：{self.message}"
 
 
-def _header_map(header: Sequence[Any]) -> dict[str, int]:
+def _header_map(header: Sequence[object]) -> dict[str, int]:
     wanted = {
         normalise_text(alias).lower(): name
         for name, aliases in HEADERS.items()
@@ -86,7 +91,7 @@ def _header_map(header: Sequence[Any]) -> dict[str, int]:
     return found
 
 
-def check_id_number(raw: Any, *, today: date) -> tuple[str, str | None]:
+def check_id_number(raw: object, *, today: date) -> tuple[str, str | None]:
     """(normalised number, None) or (what was given, the reason it is refused)."""
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         return str(raw), (
@@ -114,13 +119,13 @@ def check_id_number(raw: Any, *, today: date) -> tuple[str, str | None]:
     return text, None
 
 
-def _cell(row: Sequence[Any], index: int | None) -> Any:
+def _cell(row: Sequence[object], index: int | None) -> object:
     if index is None or index >= len(row):
         return None
     return row[index]
 
 
-def _text(value: Any) -> str:
+def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

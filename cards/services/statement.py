@@ -38,6 +38,8 @@ class LedgerLine:
 
 @dataclass(frozen=True)
 class StatementLine:
+    """A statement line and the balance after it."""
+
     line: LedgerLine
     balance: Money
 
