@@ -15,8 +15,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from cards import ledger, services
 from cards.models import Beneficiary
+from cards.services import cards as services
+from cards.services import ledger
 from core.auth import Actor
 from core.config import Settings
 from core.db import Database
@@ -52,7 +53,9 @@ def main() -> None:
             session.flush()
             cards = services.issue_all(session, at=at, actor=ACTOR)
             account = cards[2].account_id
-            ledger.adjust(session, account, Money(1_000_000), reason="bench", at=at, actor=ACTOR)
+            ledger.adjust(
+                session, account, Money(1_000_000), reason="bench", at=at, tz=UTC, actor=ACTOR
+            )
             for n in range(500):  # a long history on the card we page
                 ledger.debit_for_sale(
                     session,
@@ -60,6 +63,7 @@ def main() -> None:
                     Money(100 + n),
                     sale_no=f"B{n:05d}",
                     at=at - timedelta(hours=500 - n),
+                    tz=UTC,
                     actor=ACTOR,
                 )
             services.replace_card(session, cards[0].card_no, at=at, actor=ACTOR)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from stdnum.cn import ric
 
-from cards import roster, services, topup
+from cards.services import roster, topup
+from cards.services.verify import verify_ledger
 from core.auth import Actor
 from core.config import Settings
 from core.db import Database
@@ -132,7 +133,7 @@ def main() -> None:
 
     t = time.perf_counter()
     with db.session() as session:
-        result = services.verify_ledger(session)
+        result = verify_ledger(session)
     print(f"ledger verify: {time.perf_counter() - t:.2f}s ({result.summary})")
     db.dispose()
 

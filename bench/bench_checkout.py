@@ -24,8 +24,8 @@ from pathlib import Path
 
 from stdnum.cn import ric
 
-from cards import ledger, roster
-from cards import services as card_services
+from cards.services import cards as card_services
+from cards.services import ledger, roster
 from core.auth import Actor, Role, add_user, issue_token
 from core.config import Settings
 from core.db import Database
@@ -88,7 +88,13 @@ def setup(db: Database, settings: Settings) -> tuple[list[str], list[str], list[
         cards = card_services.issue_all(session, at=now, actor=ACTOR)
         for card in cards:
             ledger.adjust(
-                session, card.account_id, Money(1_000_000), reason="bench", at=now, actor=ACTOR
+                session,
+                card.account_id,
+                Money(1_000_000),
+                reason="bench",
+                at=now,
+                tz=settings.tz,
+                actor=ACTOR,
             )
         tokens = []
         for t in range(TERMINALS):

@@ -9,11 +9,14 @@ import sys
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
-from cards import roster, services
-from cards import topup as topups
-from cards.models import Account, Beneficiary, Card
+from cards.services import beneficiaries as people_service
+from cards.services import cards as card_service
+from cards.services import fund_report as fund_service
+from cards.services import fund_xlsx, roster, topup_preview
+from cards.services import topup as topup_service
+from cards.services.expiry import expire as expire_credit
+from cards.services.text import mask_id_number
 from core.cli import cli_context, fail, input_file, output_file
 from core.errors import ValidationError
 from core.money import Money
@@ -103,14 +106,20 @@ def set_status(id_number: str, status: str, reason: str) -> None:
     """变更一名救助对象的状态（正常、暂停、退出）。"""
     context = cli_context()
     with context.transaction() as session:
-        change = services.set_status(
-            session, id_number, status, reason=reason, at=context.now(), actor=context.actor
+        change = people_service.set_status(
+            session,
+            id_number,
+            status,
+            reason=reason,
+            at=context.now(),
+            tz=context.settings.tz,
+            actor=context.actor,
         )
         person = change.beneficiary
         line = (
-            f"{person.name}（{services.mask_id_number(person.id_number)}）："
-            f"{services.STATUS_LABELS[change.from_status or 'active']} → "
-            f"{services.STATUS_LABELS[status]}，原因：{change.reason}"
+            f"{person.name}（{mask_id_number(person.id_number)}）："
+            f"{people_service.STATUS_LABELS[change.from_status or 'active']} → "
+            f"{people_service.STATUS_LABELS[status]}，原因：{change.reason}"
         )
     click.echo(line)
 
@@ -123,7 +132,7 @@ def issue(all_: bool) -> None:
     """发卡。"""
     context = cli_context()
     with context.transaction() as session:
-        issued = services.issue_all(session, at=context.now(), actor=context.actor)
+        issued = card_service.issue_all(session, at=context.now(), actor=context.actor)
         count = len(issued)
     click.echo(f"已发卡 {count} 张。")
 
@@ -135,20 +144,7 @@ def list_cards(fmt: str) -> None:
     context = cli_context()
     base_url = context.settings.balance_page.base_url
     with context.db.session() as session:
-        rows = session.execute(
-            select(
-                Card.card_no,
-                Beneficiary.id_number,
-                Beneficiary.name,
-                Beneficiary.category,
-                Card.status,
-                Account.balance_fen,
-                Card.qr_token,
-            )
-            .join(Account, Card.account_id == Account.id)
-            .join(Beneficiary, Account.beneficiary_id == Beneficiary.id)
-            .order_by(Card.id)
-        ).all()
+        rows = card_service.card_register(session)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -162,7 +158,7 @@ def list_cards(fmt: str) -> None:
                     category,
                     status,
                     str(Money(fen)),
-                    services.qr_url(base_url, token),
+                    card_service.qr_url(base_url, token),
                 ]
             )
         click.echo(out.getvalue(), nl=False)
@@ -170,7 +166,7 @@ def list_cards(fmt: str) -> None:
     for card_no, id_no, name, category, status, fen, _ in rows:
         click.echo(
             f"{card_no}  {id_no}  {name:<6}\t{category}  "
-            f"{services.CARD_STATUS_LABELS[status]:<8}\t{Money(fen).format()}"
+            f"{card_service.CARD_STATUS_LABELS[status]:<8}\t{Money(fen).format()}"
         )
     click.echo(f"共 {len(rows)} 张卡")
 
@@ -188,7 +184,7 @@ def freeze(card_no: str, reason: str) -> None:
     _require_card_no(card_no)
     context = cli_context()
     with context.transaction() as session:
-        card = services.freeze_card(
+        card = card_service.freeze_card(
             session, card_no, reason=reason, at=context.now(), actor=context.actor
         )
         number = card.card_no
@@ -202,7 +198,7 @@ def replace(card_no: str) -> None:
     _require_card_no(card_no)
     context = cli_context()
     with context.transaction() as session:
-        new = services.replace_card(session, card_no, at=context.now(), actor=context.actor)
+        new = card_service.replace_card(session, card_no, at=context.now(), actor=context.actor)
         number = new.card_no
     click.echo(number)
 
@@ -219,19 +215,19 @@ def topup(month: str, dry_run: bool) -> None:
     with (
         context.transaction() as session,
         click.progressbar(
-            length=len(topups.POST_STEPS),
+            length=len(topup_service.POST_STEPS),
             label="入账",
             file=sys.stderr if sys.stderr.isatty() else io.StringIO(),
             show_pos=True,
         ) as bar,
     ):
-        period = topups.parse_month(month, at=at, settings=settings)
+        period = topup_preview.parse_month(month, at=at, settings=settings)
 
         def step(name: str) -> None:
             bar.label = f"入账：{name}"
             bar.update(1)
 
-        outcome = topups.run_topup(
+        outcome = topup_service.run_topup(
             session, settings, period, at=at, actor=context.actor, dry_run=dry_run, progress=step
         )
         for line in outcome.preview.lines():
@@ -262,8 +258,8 @@ def expire() -> None:
         click.echo("allowance.unspent 为 carry_over（结转），没有需要过期的补贴。")
         return
     with context.transaction() as session:
-        result = topups.expire(
-            session, settings, topups.month_of(at, settings), at=at, actor=context.actor
+        result = expire_credit(
+            session, settings, topup_preview.month_of(at, settings), at=at, actor=context.actor
         )
     click.echo(f"已过期 {result.accounts} 个账户，合计 {result.amount.format()}")
 
@@ -276,7 +272,7 @@ def fund_report(month: str, xlsx_path: str | None) -> None:
     context = cli_context()
     settings = context.settings
     period = Month.parse(month)
-    latest = topups.month_of(context.now(), settings).next()
+    latest = topup_preview.month_of(context.now(), settings).next()
     if period > latest:
         raise ValidationError(f"月份 {period} 还没有到：最多只能看到 {latest} 的月报")
     target: Path | None = None
@@ -285,10 +281,10 @@ def fund_report(month: str, xlsx_path: str | None) -> None:
         if target.suffix.lower() != ".xlsx":
             raise ValidationError(f"--xlsx 的文件名应以 .xlsx 结尾，实际为 {xlsx_path}")
     with context.db.session() as session:
-        report = topups.fund_report(session, settings, period)
-    lines = topups.report_lines(report)
+        report = fund_service.fund_report(session, settings, period)
+    lines = fund_service.report_lines(report)
     if target is not None:
-        topups.write_report_xlsx(report, target, store_name=settings.store.name)
+        fund_xlsx.write_report_xlsx(report, target, store_name=settings.store.name)
     for line in lines:
         click.echo(line)
     if target is not None:

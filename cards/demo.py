@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
-from cards import roster, services, topup
+from cards.services import beneficiaries, cards, roster, topup
+from cards.services.text import mask_name
 from core.auth import Actor
 from core.config import Settings
 from core.money import Money
@@ -85,11 +86,11 @@ def load(session: Session, settings: Settings, *, at: datetime) -> list[str]:
     roster.apply_import(
         session, plan, skip_invalid=True, exit_missing=False, at=at, actor=actor, tz=settings.tz
     )
-    people = [services.find_beneficiary(session, row.id_number) for row in plan.new]
+    people = [beneficiaries.find_beneficiary(session, row.id_number) for row in plan.new]
     for person, (name, relation) in zip(
         people[:3], (("张小云", "女儿"), ("李强", "儿子"), ("王芳", "邻居")), strict=True
     ):
-        services.add_proxy(
+        beneficiaries.add_proxy(
             session,
             person.id,
             name=name,
@@ -98,28 +99,32 @@ def load(session: Session, settings: Settings, *, at: datetime) -> list[str]:
             at=at,
             actor=actor,
         )
-    cards = services.issue_all(session, at=at, actor=actor)
+    issued = cards.issue_all(session, at=at, actor=actor)
     # One person on hold, to show what a terminal answers for a suspended holder.
     suspended = people[-1]
-    services.set_status(
-        session, suspended.id_number, "suspended", reason="年度复核中", at=at, actor=actor
+    beneficiaries.set_status(
+        session,
+        suspended.id_number,
+        "suspended",
+        reason="年度复核中",
+        at=at,
+        tz=settings.tz,
+        actor=actor,
     )
     month = Month.of(at, settings.tz)
     run = topup.prepare_run(session, settings, month, at=at, actor=actor)
-    run.approved_at = at
-    run.approved_by = actor.name
-    topup.post_run(session, settings, run, at=at, actor=actor)
+    topup.approve_and_post(session, settings, run, at=at, actor=actor)
     lines = [
-        f"救助对象：{len(people)} 人，已发卡 {len(cards)} 张；"
+        f"救助对象：{len(people)} 人，已发卡 {len(issued)} 张；"
         f"{month} 补贴已入账 {run.people} 人，合计 {Money(run.amount_fen).format()}",
         "演示卡号（收银台可输入或扫码）：",
     ]
-    for card in cards[:3]:
+    for card in issued[:3]:
         holder = card.account.beneficiary
         lines.append(
-            f"  {card.card_no}  {services.mask_name(holder.name)}  {holder.category}  "
+            f"  {card.card_no}  {mask_name(holder.name)}  {holder.category}  "
             f"余额 {Money(card.account.balance_fen).format()}"
         )
-    suspended_card = next(c for c in cards if c.account.beneficiary_id == suspended.id)
+    suspended_card = next(c for c in issued if c.account.beneficiary_id == suspended.id)
     lines.append(f"  {suspended_card.card_no}  （持卡人资格暂停，收银台会拒绝）")
     return lines

@@ -10,8 +10,9 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 from sqlalchemy.exc import IntegrityError
 
-from cards import ledger
-from cards.services import card_by_token, card_for_payment, mask_name
+from cards.services import ledger
+from cards.services.cards import card_by_token, card_for_payment
+from cards.services.text import mask_name
 from core.auth import Role
 from core.errors import NotFound, UnknownCard
 from core.money import Money, MoneyError, parse_decimal

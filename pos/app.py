@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import DecimalException
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
@@ -17,10 +17,10 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
-import cards.balance_page
+import cards.api
 import cards.hooks
-import cards.services
 import cards.views
+import cards.views.balance
 import clothing_exchange.api
 import clothing_exchange.services
 import clothing_exchange.views
@@ -57,8 +57,9 @@ _DOMAIN_VIEWS = (
     pos.api,
     pos.office,
     pos.printing.jobs,
+    cards.api,
     cards.views,
-    cards.balance_page,
+    cards.views.balance,
     inventory.views,
     clothing_exchange.views,
     clothing_exchange.api,
@@ -116,11 +117,9 @@ def create_app(
         clock=clock or (lambda: datetime.now(UTC)),
         demo=demo,
     )
-    clothing_allowance = clothing_exchange.services.allowance_for(settings)
-    cards.hooks.install(app, CardsHooks(clothing_allowance=clothing_allowance))
-    # Bridge until cards reads cards.hooks.current() (the cards branch): its pages still ask the
-    # module-level provider. Drop this line when merging that branch.
-    cards.services.set_clothing_provider(cast(cards.services.ClothingProvider, clothing_allowance))
+    cards.hooks.install(
+        app, CardsHooks(clothing_allowance=clothing_exchange.services.allowance_for(settings))
+    )
 
     login_manager = LoginManager(app)
     login_manager.login_view = "pos.login"

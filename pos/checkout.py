@@ -17,9 +17,10 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cards import ledger
 from cards.models import Card, Proxy
-from cards.services import card_for_payment, mask_name
+from cards.services import ledger
+from cards.services.cards import card_for_payment
+from cards.services.text import mask_name
 from clothing_exchange.services import claim_for_sale, release_claims, status_for
 from core.auth import Actor
 from core.config import Settings
@@ -247,6 +248,7 @@ def checkout(
                 request.paid_card,
                 sale_no=sale.sale_no,
                 at=at,
+                tz=settings.tz,
                 actor=actor,
             )
         sale.card_balance_after_fen = ledger.balance(session, card.account_id).fen
@@ -406,6 +408,7 @@ def refund(
             sale_no=sale.sale_no,
             refund_no=record.refund_no,
             at=at,
+            tz=settings.tz,
             actor=actor,
         )
     session.flush()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cards.models import Card, TopUpCredit, TopUpRun
-from cards.services import count_people
+from cards.services.beneficiaries import count_people
 from core.auth import Role, StaffUser
 from core.config import Settings
 from core.money import Money

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from cards.models import Card
-from cards.services import qr_url
+from cards.services.cards import qr_url
 from core.auth import Actor
 from core.config import Settings
 from core.money import Money

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from cards.services import verify_ledger
+from cards.services.verify import verify_ledger
 from inventory.services import verify_stock
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cards.models import Beneficiary
-from cards.services import find_card
+from cards.services.cards import find_card
 from clothing_exchange.models import ClothingEvent, ClothingEventTotal
 from clothing_exchange.services.claims import active_beneficiary, record_uncounted, take_allowance
 from core.auth import Actor

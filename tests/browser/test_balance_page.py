@@ -7,14 +7,14 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from cards import ledger, topup
 from cards.models import Card
+from cards.services import ledger, topup
 from core.auth import Role
 from core.config import Settings
 from core.money import Money
 from core.periods import Month
 from tests.cards.conftest import ACTOR, import_rows, people_with_cards  # noqa: F401 (fixtures)
-from tests.conftest import shanghai
+from tests.conftest import SHANGHAI, shanghai
 
 pytestmark = pytest.mark.browser
 
@@ -54,6 +54,7 @@ def card(people_with_cards: list[Card], session: Session, settings: Settings) ->
             Money.parse(amount),
             sale_no=f"S{n:04d}",
             at=shanghai(2026, month, day, 15, 30),
+            tz=SHANGHAI,
             actor=ACTOR,
         )
         if (month, day) == (11, 12):  # part of that sale comes back the next morning
@@ -64,6 +65,7 @@ def card(people_with_cards: list[Card], session: Session, settings: Settings) ->
                 sale_no=f"S{n:04d}",
                 refund_no="R0001",
                 at=shanghai(2026, 11, 13, 10),
+                tz=SHANGHAI,
                 actor=ACTOR,
             )
     session.commit()

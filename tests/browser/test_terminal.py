@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from cards.models import Card
-from cards.services import add_proxy
+from cards.services.beneficiaries import add_proxy
 from core.auth import Actor, Role
 from pos.models import Sale
 from tests.pos import conftest as checkout_fixtures

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
-from cards import roster, services
 from cards.models import Beneficiary, Card
+from cards.services import beneficiaries, cards, roster
 from core.auth import Actor
 from core.config import Settings
 
@@ -97,10 +97,10 @@ def people_with_cards(import_rows: Callable[..., Any], session: Session, clock: 
             person_row(5, "钱七", "特困"),
         ]
     )
-    cards = services.issue_all(session, at=clock(), actor=ACTOR)
+    issued = cards.issue_all(session, at=clock(), actor=ACTOR)
     session.commit()
-    return cards
+    return issued
 
 
 def person(session: Session, id_number: str) -> Beneficiary:
-    return services.find_beneficiary(session, id_number)
+    return beneficiaries.find_beneficiary(session, id_number)

@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from cards.models import Card
 from cards.qr import QUIET_ZONE, qr_matrix, qr_png, qr_svg
-from cards.services import new_qr_token
+from cards.services.cards import new_qr_token
 
 zxingcpp = pytest.importorskip("zxingcpp")
 

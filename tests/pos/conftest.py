@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
-from cards import ledger, roster
-from cards import services as card_services
 from cards.models import Card
+from cards.services import cards as card_services
+from cards.services import ledger, roster
 from core.auth import Actor
 from core.config import Settings
 from core.money import Money
@@ -104,7 +104,13 @@ def store(session: Session, settings: Settings, clock: Any) -> Store:
     )
     card, other = card_services.issue_all(session, at=at, actor=ACTOR)
     ledger.adjust(
-        session, card.account_id, Money.parse("50.00"), reason="测试充值", at=at, actor=ACTOR
+        session,
+        card.account_id,
+        Money.parse("50.00"),
+        reason="测试充值",
+        at=at,
+        tz=settings.tz,
+        actor=ACTOR,
     )
     session.commit()
     return Store(rice, oil, apples, sweater, card, other, settings)

@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from cards import ledger
-from cards.services import freeze_card, set_status
+from cards.services import ledger
+from cards.services.beneficiaries import set_status
+from cards.services.cards import freeze_card
 from core.auth import Role
 from core.money import Money
 from pos.models import Sale
 from pos.verify import verify_all
+from tests.conftest import SHANGHAI
 from tests.pos.conftest import ACTOR
 
 
@@ -166,6 +168,7 @@ def test_frozen_card_unknown_card_unknown_product_inactive_person(
         "suspended",
         reason="测试",
         at=clock(),
+        tz=SHANGHAI,
         actor=ACTOR,
     )
     session.commit()
@@ -420,7 +423,7 @@ def test_quote_shows_what_the_terminal_needs(api, store) -> None:
 
 
 def test_terminal_finds_a_card_by_its_balance_page_qr(api, store, session, clock) -> None:
-    from cards.services import replace_card
+    from cards.services.cards import replace_card
 
     cashier = api(Role.CASHIER)
     found = cashier.get(f"/api/v1/terminal/qr/{store.card.qr_token}")

@@ -1,76 +1,37 @@
-"""The bureau's roster import: read a .xlsx or .csv (UTF-8, UTF-8 with BOM, GBK, GB18030),
-normalise what real files contain, name every invalid row by its spreadsheet row number (the
-header is row 1), compare with the registry, and apply all or nothing. A file already imported
-(same content) changes nothing."""
+"""The bureau's roster import: compare a read file with the registry, show the difference, and
+apply it all or nothing. A file already imported (same content) changes nothing."""
 
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, tzinfo
+from typing import TypedDict
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
-from stdnum.cn import ric
 
 from cards.models import Account, Beneficiary, RosterImport, StatusChange
-from cards.services import mask_id_number, normalise_id_number, normalise_text
+from cards.services.roster_file import (
+    COMPARED,
+    FIELD_LABELS,
+    FieldValue,
+    RosterRow,
+    RowError,
+    read_roster,
+)
+from cards.services.text import mask_id_number
 from core.auth import Actor
 from core.errors import Conflict, ValidationError
 from core.periods import local_date
-from core.tabular import raw_rows
-
-# Header spellings accepted for each field (Chinese as in the bureau's files, English too).
-HEADERS: dict[str, tuple[str, ...]] = {
-    "name": ("姓名", "name"),
-    "id_number": ("身份证号", "身份证号码", "证件号码", "公民身份号码", "id_number", "id"),
-    "category": ("类别", "救助类别", "category"),
-    "town": ("镇街", "乡镇街道", "乡镇(街道)", "街道", "town"),
-    "community": ("村社区", "村(社区)", "社区", "村", "community"),
-    "phone": ("联系电话", "电话", "手机", "手机号", "phone"),
-    "household_size": ("家庭人口", "人口", "household_size", "household"),
-}
-REQUIRED = ("name", "id_number", "category")
-FIELD_LABELS = {
-    "name": "姓名",
-    "id_number": "身份证号",
-    "category": "类别",
-    "town": "镇街",
-    "community": "村社区",
-    "phone": "联系电话",
-    "household_size": "家庭人口",
-}
-COMPARED = ("name", "category", "town", "community", "phone", "household_size")
-_SCIENTIFIC = re.compile(r"^[0-9](\.[0-9]+)?E\+?[0-9]+$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class RosterRow:
-    row: int
-    id_number: str
-    name: str
-    category: str
-    town: str
-    community: str
-    phone: str
-    household_size: int
+class Who(TypedDict):
+    """Who made a change, as every roster table records it."""
 
-    def values(self) -> dict[str, Any]:
-        return {f: getattr(self, f) for f in COMPARED}
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"第 {self.row} 行：{self.message}"
+    actor_id: int | None
+    actor_name: str
 
 
 @dataclass
@@ -84,7 +45,9 @@ class ImportPlan:
     valid: list[RosterRow]
     errors: list[RowError]
     new: list[RosterRow] = field(default_factory=list)
-    changed: list[tuple[RosterRow, int, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
+    changed: list[tuple[RosterRow, int, dict[str, tuple[FieldValue, FieldValue]]]] = field(
+        default_factory=list
+    )
     reactivated: list[tuple[RosterRow, int]] = field(default_factory=list)
     missing: list[tuple[int, str, str, str]] = field(
         default_factory=list
@@ -97,151 +60,6 @@ class ImportPlan:
         return not self.errors
 
 
-# --- reading ---------------------------------------------------------------------------------
-
-
-def _header_map(header: Sequence[Any]) -> dict[str, int]:
-    wanted = {
-        normalise_text(alias).lower(): name
-        for name, aliases in HEADERS.items()
-        for alias in aliases
-    }
-    found: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        key = normalise_text(str(cell or "")).lower()
-        name = wanted.get(key)
-        if name is not None and name not in found:
-            found[name] = index
-    missing = [FIELD_LABELS[f] for f in REQUIRED if f not in found]
-    if missing:
-        raise ValidationError(
-            f"第 1 行（表头）缺少列：{'、'.join(missing)}（应有：姓名、身份证号、类别）"
-        )
-    return found
-
-
-def check_id_number(raw: Any, *, today: date) -> tuple[str, str | None]:
-    """(normalised number, None) or (what was given, the reason it is refused)."""
-    if isinstance(raw, int | float) and not isinstance(raw, bool):
-        return str(raw), (
-            f"身份证号被 Excel 存成了数字（{raw!r}），末几位已丢失；请把该列设置为“文本”后重新录入"
-        )
-    text = normalise_id_number(str(raw or ""))
-    if not text:
-        return text, "缺少身份证号"
-    if _SCIENTIFIC.match(text) or (text.endswith(".0") and text[:-2].isdigit()):
-        return text, (
-            f"身份证号 {text} 被 Excel 存成了数字，末几位已丢失；请把该列设置为“文本”后重新录入"
-        )
-    if len(text) != 18:
-        return text, f"身份证号 {text} 位数不对（应为 18 位，实为 {len(text)} 位）"
-    if not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):
-        return text, f"身份证号 {text} 含有无效字符（前 17 位应为数字，末位为数字或 X）"
-    try:
-        born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
-    except ValueError:
-        return text, f"身份证号 {text} 中的出生日期 {text[6:14]} 不存在"
-    if born > today or born.year < 1890:
-        return text, f"身份证号 {text} 中的出生日期 {text[6:14]} 不可能"
-    if ric.calc_check_digit(text) != text[17]:
-        return text, f"身份证号 {text} 校验位错误（可能抄错了某一位），请核对原件"
-    return text, None
-
-
-def _cell(row: Sequence[Any], index: int | None) -> Any:
-    if index is None or index >= len(row):
-        return None
-    return row[index]
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def read_roster(
-    data: bytes,
-    filename: str,
-    *,
-    categories: Sequence[str],
-    today: date,
-    progress: Callable[[int], None] | None = None,
-) -> tuple[list[RosterRow], list[RowError], str, int]:
-    """Parse and check every row: (valid rows, errors, encoding, rows read)."""
-    rows, encoding = raw_rows(data, filename)
-    try:
-        header = next(rows)
-    except StopIteration:
-        raise ValidationError("文件是空的（没有表头）") from None
-    columns = _header_map(header)
-    valid: list[RosterRow] = []
-    errors: list[RowError] = []
-    first_seen: dict[str, int] = {}
-    allowed = set(categories)
-    read = 0
-    for number, raw in enumerate(rows, start=2):
-        if progress is not None and number % 1000 == 0:
-            progress(1000)
-        if not raw or all(_text(c) == "" for c in raw):
-            continue
-        read += 1
-        problems: list[str] = []
-        id_number, id_problem = check_id_number(_cell(raw, columns["id_number"]), today=today)
-        if id_problem:
-            problems.append(id_problem)
-        name = normalise_name(_text(_cell(raw, columns["name"])))
-        if not name:
-            problems.append("缺少姓名")
-        elif len(name) > 64:
-            problems.append("姓名太长")
-        category = normalise_text(_text(_cell(raw, columns["category"])))
-        if not category:
-            problems.append("缺少类别")
-        elif category not in allowed:
-            problems.append(f"类别“{category}”无效，可选：{'、'.join(categories)}")
-        size_text = normalise_text(_text(_cell(raw, columns.get("household_size"))))
-        household = 1
-        if size_text:
-            if size_text.isdigit() and 1 <= int(size_text) <= 99:
-                household = int(size_text)
-            else:
-                problems.append(f"家庭人口“{size_text}”应为 1 到 99 的整数")
-        if id_problem is None:
-            earlier = first_seen.get(id_number)
-            if earlier is not None:
-                problems.append(f"身份证号 {id_number} 与第 {earlier} 行重复")
-            else:
-                first_seen[id_number] = number
-        if problems:
-            errors.append(RowError(number, "；".join(problems)))
-            continue
-        valid.append(
-            RosterRow(
-                row=number,
-                id_number=id_number,
-                name=name,
-                category=category,
-                town=_text(_cell(raw, columns.get("town")))[:64],
-                community=_text(_cell(raw, columns.get("community")))[:64],
-                phone=normalise_text(_text(_cell(raw, columns.get("phone")))).replace("-", "")[:32],
-                household_size=household,
-            )
-        )
-    return valid, errors, encoding, read
-
-
-def normalise_name(value: str) -> str:
-    """Names lose spaces (also full-width ones); a middle dot is unified to '·'."""
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
-    return text.replace("•", "·").replace("・", "·").replace(".", "·")
-
-
-# --- planning and applying -------------------------------------------------------------------
-
-
 def plan_import(
     session: Session,
     data: bytes,
@@ -249,7 +67,7 @@ def plan_import(
     *,
     categories: Sequence[str],
     at: datetime,
-    tz: ZoneInfo,
+    tz: tzinfo,
     progress: Callable[[int], None] | None = None,
 ) -> ImportPlan:
     """Read the file and compare it with the registry. Writes nothing."""
@@ -310,7 +128,7 @@ def apply_import(
     exit_missing: bool,
     at: datetime,
     actor: Actor,
-    tz: ZoneInfo,
+    tz: tzinfo,
 ) -> RosterImport | None:
     """Carry out a plan, all or nothing (the caller's transaction). None when this very file was
     imported before (nothing changes)."""
@@ -325,8 +143,8 @@ def apply_import(
     if exit_missing and plan.errors:
         raise Conflict("名册中有无效行时不能同时使用 --exit-missing（无效行里的人会被误当作退出）")
     today = local_date(at, tz)
-    who = {"actor_id": actor.user_id, "actor_name": actor.name}
-    history: list[dict[str, Any]] = []
+    who = Who(actor_id=actor.user_id, actor_name=actor.name)
+    history: list[dict[str, object]] = []
     if plan.new:
         people = [
             {
@@ -401,8 +219,8 @@ def _history(
     reason: str,
     today: date,
     at: datetime,
-    who: dict[str, Any],
-) -> dict[str, Any]:
+    who: Who,
+) -> dict[str, object]:
     return {
         "beneficiary_id": person_id,
         "from_status": before,

@@ -10,14 +10,16 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from cards import ledger, services, topup
 from cards.models import Account, TopUpCredit, TopUpRun
+from cards.services import beneficiaries, fund_report, ledger, statement, topup, topup_preview
+from cards.services.expiry import expire
+from cards.services.verify import verify_ledger
 from core.auth import Actor
-from core.errors import Conflict, Forbidden
+from core.errors import Conflict, Forbidden, ValidationError
 from core.money import Money
 from core.periods import Month
 from tests.cards.conftest import ACTOR, make_id, person_row
-from tests.conftest import cli_ok, shanghai
+from tests.conftest import SHANGHAI, cli_ok, shanghai
 
 
 @pytest.fixture
@@ -52,23 +54,29 @@ def test_each_category_gets_its_amount_exactly_once(people_with_cards, session, 
     session.commit()
     assert again.run is None and again.preview.already_credited == 5
     assert _balances(session) == [5000, 5000, 5000, 8000, 10000]
-    assert services.verify_ledger(session).ok
-    last = ledger.last_topup(session, people_with_cards[0].account_id)
+    assert verify_ledger(session).ok
+    last = statement.last_topup(session, people_with_cards[0].account_id)
     assert last.label == "12月补贴" and last.amount == Money.parse("50.00")
 
 
 def test_suspended_and_exited_are_skipped_and_late_joiners_credited(
     people_with_cards, session, settings, clock, import_rows
 ):
-    services.set_status(session, make_id(1), "suspended", reason="复核", at=clock(), actor=ACTOR)
-    services.set_status(session, make_id(2), "exited", reason="迁出", at=clock(), actor=ACTOR)
+    beneficiaries.set_status(
+        session, make_id(1), "suspended", reason="复核", at=clock(), tz=SHANGHAI, actor=ACTOR
+    )
+    beneficiaries.set_status(
+        session, make_id(2), "exited", reason="迁出", at=clock(), tz=SHANGHAI, actor=ACTOR
+    )
     session.commit()
     topup.run_topup(session, settings, Month(2026, 12), at=clock(), actor=ACTOR)
     session.commit()
     assert _balances(session) == [0, 0, 5000, 5000, 5000]
-    services.set_status(session, make_id(1), "active", reason="复核通过", at=clock(), actor=ACTOR)
+    beneficiaries.set_status(
+        session, make_id(1), "active", reason="复核通过", at=clock(), tz=SHANGHAI, actor=ACTOR
+    )
     session.commit()
-    preview = topup.preview(session, settings, Month(2026, 12))
+    preview = topup_preview.preview(session, settings, Month(2026, 12))
     assert preview.people == 1 and preview.already_credited == 3
     topup.run_topup(session, settings, Month(2026, 12), at=clock(), actor=ACTOR)
     session.commit()
@@ -96,7 +104,7 @@ def test_concurrent_runs_credit_once(people_with_cards, session, settings, datab
         t.join()
     assert not errors, errors
     assert _balances(session) == [5000] * 5
-    assert services.verify_ledger(session).ok
+    assert verify_ledger(session).ok
 
 
 def test_dry_run_and_bad_months(people_with_cards, cli, session):
@@ -114,9 +122,11 @@ def test_preview_shows_the_difference_from_last_month(
     people_with_cards, session, settings, clock, by_category
 ):
     topup.run_topup(session, settings, Month(2026, 11), at=clock(), actor=ACTOR)
-    services.set_status(session, make_id(5), "exited", reason="去世", at=clock(), actor=ACTOR)
+    beneficiaries.set_status(
+        session, make_id(5), "exited", reason="去世", at=clock(), tz=SHANGHAI, actor=ACTOR
+    )
     session.commit()
-    shown = topup.preview(session, by_category, Month(2026, 12))
+    shown = topup_preview.preview(session, by_category, Month(2026, 12))
     assert len(shown.left) == 1 and "钱*" not in shown.left[0]
     assert len(shown.amount_changed) == 1 and "50.00→80.00" in shown.amount_changed[0]
     assert shown.previous_people == 5
@@ -146,7 +156,7 @@ def test_expiry_books_lapsed_money(people_with_cards, session, settings, clock):
     account = people_with_cards[0].account_id
     topup.run_topup(session, expiring, Month(2026, 11), at=clock(), actor=ACTOR)
     ledger.debit_for_sale(
-        session, account, Money.parse("20.00"), sale_no="S1", at=clock(), actor=ACTOR
+        session, account, Money.parse("20.00"), sale_no="S1", at=clock(), tz=SHANGHAI, actor=ACTOR
     )
     session.commit()
     # December's run first lapses what is left of November's credit
@@ -154,20 +164,18 @@ def test_expiry_books_lapsed_money(people_with_cards, session, settings, clock):
     topup.run_topup(session, expiring, Month(2026, 12), at=dec, actor=ACTOR)
     session.commit()
     assert _balances(session) == [5000] * 5
-    lines = ledger.recent_entries(session, account)
+    lines = statement.recent_entries(session, account)
     assert [(e.kind, str(e.amount)) for e in lines[:2]] == [
         ("topup", "50.00"),
         ("expiry", "-30.00"),
     ]
     # running it again books nothing more
-    result = topup.expire(
-        session, expiring, Month(2026, 12), at=dec + timedelta(hours=1), actor=ACTOR
-    )
+    result = expire(session, expiring, Month(2026, 12), at=dec + timedelta(hours=1), actor=ACTOR)
     assert result.accounts == 0
-    report = topup.fund_report(session, expiring, Month(2026, 12))
+    report = fund_report.fund_report(session, expiring, Month(2026, 12))
     assert report.total.lapsed_fen == 3000 + 4 * 5000
     assert report.total.opening_fen == 23000 and report.total.closing_fen == 25000
-    assert services.verify_ledger(session).ok
+    assert verify_ledger(session).ok
 
 
 def test_carry_over_keeps_credit(people_with_cards, session, settings, clock):
@@ -181,13 +189,20 @@ def test_fund_report_cli_and_xlsx(people_with_cards, session, settings, clock, c
     account = people_with_cards[0].account_id
     topup.run_topup(session, settings, Month(2026, 11), at=clock(), actor=ACTOR)
     ledger.debit_for_sale(
-        session, account, Money.parse("12.00"), sale_no="S1", at=clock(), actor=ACTOR
+        session, account, Money.parse("12.00"), sale_no="S1", at=clock(), tz=SHANGHAI, actor=ACTOR
     )
     ledger.credit_refund(
-        session, account, Money.parse("2.00"), sale_no="S1", refund_no="R1", at=clock(), actor=ACTOR
+        session,
+        account,
+        Money.parse("2.00"),
+        sale_no="S1",
+        refund_no="R1",
+        at=clock(),
+        tz=SHANGHAI,
+        actor=ACTOR,
     )
     session.commit()
-    report = topup.fund_report(session, settings, Month(2026, 11))
+    report = fund_report.fund_report(session, settings, Month(2026, 11))
     dibao = next(r for r in report.rows if r.category == "低保")
     assert (
         dibao.people,
@@ -207,10 +222,16 @@ def test_fund_report_cli_and_xlsx(people_with_cards, session, settings, clock, c
 
 def test_adjustment_cli_less_refusals(people_with_cards, session, clock):
     account = people_with_cards[3].account_id
-    with pytest.raises(services.ValidationError):
-        ledger.adjust(session, account, Money.parse("5.00"), reason=" ", at=clock(), actor=ACTOR)
-    ledger.adjust(session, account, Money.parse("5.00"), reason="补发", at=clock(), actor=ACTOR)
-    ledger.adjust(session, account, Money.parse("-5.00"), reason="扣回", at=clock(), actor=ACTOR)
+    with pytest.raises(ValidationError):
+        ledger.adjust(
+            session, account, Money.parse("5.00"), reason=" ", at=clock(), tz=SHANGHAI, actor=ACTOR
+        )
+    ledger.adjust(
+        session, account, Money.parse("5.00"), reason="补发", at=clock(), tz=SHANGHAI, actor=ACTOR
+    )
+    ledger.adjust(
+        session, account, Money.parse("-5.00"), reason="扣回", at=clock(), tz=SHANGHAI, actor=ACTOR
+    )
     session.commit()
     assert ledger.balance(session, account) == Money(0)
     assert person_row  # the helper is shared with the roster tests

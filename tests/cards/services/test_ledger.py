@@ -13,17 +13,25 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from cards import ledger, services, topup
 from cards.models import Account, LedgerTransaction, Posting
+from cards.services import expiry, ledger, statement, topup
+from cards.services.verify import verify_ledger
 from core.errors import InsufficientBalance, ValidationError
 from core.money import Money
 from core.periods import Month
 from tests.cards.conftest import ACTOR
+from tests.conftest import SHANGHAI
 
 
 def _credit(session, account_id, yuan, *, clock):
     return ledger.adjust(
-        session, account_id, Money.parse(yuan), reason="测试充值", at=clock(), actor=ACTOR
+        session,
+        account_id,
+        Money.parse(yuan),
+        reason="测试充值",
+        at=clock(),
+        tz=SHANGHAI,
+        actor=ACTOR,
     )
 
 
@@ -31,12 +39,24 @@ def test_debit_refund_and_lines(people_with_cards, session, clock):
     account_id = people_with_cards[0].account_id
     _credit(session, account_id, "50.00", clock=clock)
     txn = ledger.debit_for_sale(
-        session, account_id, Money.parse("12.30"), sale_no="S1", at=clock(), actor=ACTOR
+        session,
+        account_id,
+        Money.parse("12.30"),
+        sale_no="S1",
+        at=clock(),
+        tz=SHANGHAI,
+        actor=ACTOR,
     )
     # replaying the same sale changes nothing
     assert (
         ledger.debit_for_sale(
-            session, account_id, Money.parse("12.30"), sale_no="S1", at=clock(), actor=ACTOR
+            session,
+            account_id,
+            Money.parse("12.30"),
+            sale_no="S1",
+            at=clock(),
+            tz=SHANGHAI,
+            actor=ACTOR,
         )
         == txn
     )
@@ -47,19 +67,20 @@ def test_debit_refund_and_lines(people_with_cards, session, clock):
         sale_no="S1",
         refund_no="R1",
         at=clock(),
+        tz=SHANGHAI,
         actor=ACTOR,
     )
     session.commit()
     assert ledger.balance(session, account_id) == Money.parse("40.00")
-    lines = ledger.recent_entries(session, account_id)
+    lines = statement.recent_entries(session, account_id)
     assert [(e.kind, e.label, str(e.amount)) for e in lines] == [
         ("refund", "购物退款", "2.30"),
         ("purchase", "超市购物", "-12.30"),
         ("adjustment", "人工调整：测试充值", "50.00"),
     ]
-    statement = ledger.statement(session, account_id)
-    assert [str(s.balance) for s in statement] == ["50.00", "37.70", "40.00"]
-    assert services.verify_ledger(session).ok
+    lines_with_balance = statement.statement(session, account_id)
+    assert [str(s.balance) for s in lines_with_balance] == ["50.00", "37.70", "40.00"]
+    assert verify_ledger(session).ok
 
 
 def test_insufficient_balance_changes_nothing(people_with_cards, session, clock):
@@ -68,15 +89,29 @@ def test_insufficient_balance_changes_nothing(people_with_cards, session, clock)
     session.commit()
     with pytest.raises(InsufficientBalance, match="余额不足"):
         ledger.debit_for_sale(
-            session, account_id, Money.parse("5.01"), sale_no="S2", at=clock(), actor=ACTOR
+            session,
+            account_id,
+            Money.parse("5.01"),
+            sale_no="S2",
+            at=clock(),
+            tz=SHANGHAI,
+            actor=ACTOR,
         )
     session.rollback()
     assert ledger.balance(session, account_id) == Money.parse("5.00")
     with pytest.raises(ValidationError):
-        ledger.debit_for_sale(session, account_id, Money(0), sale_no="S3", at=clock(), actor=ACTOR)
+        ledger.debit_for_sale(
+            session, account_id, Money(0), sale_no="S3", at=clock(), tz=SHANGHAI, actor=ACTOR
+        )
     with pytest.raises(InsufficientBalance):
         ledger.adjust(
-            session, account_id, Money.parse("-6.00"), reason="扣回", at=clock(), actor=ACTOR
+            session,
+            account_id,
+            Money.parse("-6.00"),
+            reason="扣回",
+            at=clock(),
+            tz=SHANGHAI,
+            actor=ACTOR,
         )
 
 
@@ -100,6 +135,7 @@ def test_eight_threads_never_overdraw_one_account(people_with_cards, session, da
                         Money.parse("1.00"),
                         sale_no=f"T{n}-{i}",
                         at=clock(),
+                        tz=SHANGHAI,
                         actor=ACTOR,
                     )
                     s.commit()
@@ -118,28 +154,28 @@ def test_eight_threads_never_overdraw_one_account(people_with_cards, session, da
     session.expire_all()
     assert len(paid) == 10 and len(refused) == 30
     assert ledger.balance(session, account_id) == Money(0)
-    assert services.verify_ledger(session).ok
+    assert verify_ledger(session).ok
 
 
 def test_postings_are_append_only(people_with_cards, session, clock, database):
     account_id = people_with_cards[0].account_id
     _credit(session, account_id, "5.00", clock=clock)
     session.commit()
-    for statement in (
+    for sql in (
         "UPDATE ledger_posting SET amount_fen = 1",
         "DELETE FROM ledger_posting",
         "UPDATE ledger_txn SET memo = 'x'",
     ):
         with pytest.raises((IntegrityError, DBAPIError)):
             with database.engine.begin() as connection:
-                connection.execute(text(statement))
+                connection.execute(text(sql))
 
 
 def test_verify_reports_a_tampered_posting(people_with_cards, session, clock, database):
     account_id = people_with_cards[0].account_id
     _credit(session, account_id, "5.00", clock=clock)
     ledger.debit_for_sale(
-        session, account_id, Money.parse("1.00"), sale_no="S9", at=clock(), actor=ACTOR
+        session, account_id, Money.parse("1.00"), sale_no="S9", at=clock(), tz=SHANGHAI, actor=ACTOR
     )
     session.commit()
     with database.engine.begin() as connection:
@@ -152,7 +188,7 @@ def test_verify_reports_a_tampered_posting(people_with_cards, session, clock, da
                 "UPDATE ledger_posting SET amount_fen = -50 WHERE amount_fen = -100 AND account_id IS NOT NULL"
             )
         )
-    result = services.verify_ledger(session)
+    result = verify_ledger(session)
     assert not result.ok
     joined = "\n".join(result.problems)
     assert "不等于其分录之和" in joined and "不平衡" in joined and "哈希不符" in joined
@@ -174,10 +210,10 @@ def test_postgres_trigger_refuses_update_and_delete(people_with_cards, session, 
     account_id = people_with_cards[0].account_id
     _credit(session, account_id, "5.00", clock=clock)
     session.commit()
-    for statement in ("UPDATE ledger_posting SET amount_fen = 1", "DELETE FROM ledger_posting"):
+    for sql in ("UPDATE ledger_posting SET amount_fen = 1", "DELETE FROM ledger_posting"):
         with pytest.raises(DBAPIError, match="只能追加"):
             with database.engine.begin() as connection:
-                connection.execute(text(statement))
+                connection.execute(text(sql))
 
 
 operations = st.lists(
@@ -207,7 +243,9 @@ def test_random_sequences_keep_the_invariants(ops, people_with_cards, session, s
         at = at + timedelta(minutes=1)
         try:
             if kind == "credit":
-                ledger.adjust(session, account_id, Money(fen), reason="加", at=at, actor=ACTOR)
+                ledger.adjust(
+                    session, account_id, Money(fen), reason="加", at=at, tz=SHANGHAI, actor=ACTOR
+                )
             elif kind == "debit":
                 ledger.debit_for_sale(
                     session,
@@ -215,6 +253,7 @@ def test_random_sequences_keep_the_invariants(ops, people_with_cards, session, s
                     Money(fen),
                     sale_no=f"H{n}-{fen}-{at.timestamp()}",
                     at=at,
+                    tz=SHANGHAI,
                     actor=ACTOR,
                 )
             elif kind == "refund":
@@ -225,10 +264,11 @@ def test_random_sequences_keep_the_invariants(ops, people_with_cards, session, s
                     sale_no="X",
                     refund_no=f"R{n}-{at.timestamp()}",
                     at=at,
+                    tz=SHANGHAI,
                     actor=ACTOR,
                 )
             elif kind == "expire":
-                topup.expire(session, expiring, month, at=at, actor=ACTOR)
+                expiry.expire(session, expiring, month, at=at, actor=ACTOR)
             else:
                 month = month.next()
                 at = month.start(expiring.tz) + timedelta(hours=1)
@@ -239,7 +279,7 @@ def test_random_sequences_keep_the_invariants(ops, people_with_cards, session, s
             continue
         session.commit()
         assert ledger.balance(session, account_id).fen >= 0
-    result = services.verify_ledger(session)
+    result = verify_ledger(session)
     assert result.ok, result.problems
     total = session.scalar(select(func.sum(Posting.amount_fen)))
     assert (total or 0) == 0

@@ -10,13 +10,13 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from cards import roster
 from cards.models import Account, Beneficiary, StatusChange
+from cards.services import roster, roster_file
 from tests.cards.conftest import HEADER, make_id, person_row, roster_csv
 from tests.conftest import cli_ok
 
 # The bureau's sample files (../shared/data), kept with the tests so that they always run.
-SHARED = Path(__file__).resolve().parents[1] / "data"
+SHARED = Path(__file__).resolve().parents[2] / "data"
 
 
 def _count(session, model):
@@ -78,7 +78,7 @@ def test_every_kind_of_mistake_is_named_by_row_and_nothing_is_written(cli, sessi
     good = make_id(1)
     bad_check = good[:-1] + ("1" if good[-1] != "1" else "2")
     body = "410108" + "19990231" + "123"
-    bad_date = body + roster.ric.calc_check_digit(body + "0")
+    bad_date = body + roster_file.ric.calc_check_digit(body + "0")
     rows = [
         person_row(1),  # row 2: fine
         person_row(2, id_number=bad_check),  # row 3: check digit
@@ -173,7 +173,7 @@ def test_english_headers(session, settings, clock):
 
 def test_missing_header_is_refused(session, settings, clock):
     data = roster_csv([[1, "x"]], header=["序号", "姓名"])
-    with pytest.raises(roster.ValidationError, match="身份证号"):
+    with pytest.raises(roster_file.ValidationError, match="身份证号"):
         roster.plan_import(
             session,
             data,
@@ -220,6 +220,6 @@ def test_same_file_twice_changes_nothing(cli, session, tmp_path):
 
 def test_future_birth_date_is_refused():
     body = "410108" + "20991231" + "123"
-    number = body + roster.ric.calc_check_digit(body + "0")
-    _, problem = roster.check_id_number(number, today=date(2026, 11, 29))
+    number = body + roster_file.ric.calc_check_digit(body + "0")
+    _, problem = roster_file.check_id_number(number, today=date(2026, 11, 29))
     assert problem is not None and "出生日期" in problem

@@ -6,40 +6,36 @@ Rules held here:
   conditional UPDATE (`... WHERE balance_fen >= :amount`, rowcount checked), so no balance goes
   below zero even with many terminals paying from one account at once;
 - every transaction carries the hash of the one before (a chain over `seq`), and its own hash
-  covers its postings, so a silent edit is detectable (`verify`);
-- postings and transactions are never updated or deleted (database triggers refuse it).
+  covers its postings, so a silent edit is detectable (`cards.services.verify`);
+- postings and transactions are never updated or deleted (database triggers refuse it);
+- a transaction is booked on its business date: the day of `at` in the store's timezone `tz`.
+
+How a wallet's postings read for people is `cards.services.statement`.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any, cast
 
-from sqlalchemy import func, select, text
+from sqlalchemy import CursorResult, select, text
 from sqlalchemy.orm import Session
 
 from cards.models import Account, LedgerHead, LedgerTransaction, Posting
 from core.auth import Actor
-from core.checks import CheckResult
 from core.errors import InsufficientBalance, NotFound, ValidationError
 from core.money import Money
+from core.periods import local_date
 
 GENESIS = "0" * 64
-# The business day of a sale or refund (callers pass the instant only); the store's timezone.
-STORE_TZ = ZoneInfo("Asia/Shanghai")
 BOOK_SALES = "sales"
 BOOK_LAPSED = "lapsed"
 BOOK_ADJUSTMENT = "adjustment"
-KIND_LABELS = {
-    "topup": "补贴",
-    "purchase": "超市购物",
-    "refund": "购物退款",
-    "expiry": "余额过期",
-    "adjustment": "人工调整",
-}
+
+# One posting as the chain hashes it: (wallet, book, signed fen); exactly one of the first two.
+PostingKey = tuple[int | None, str | None, int]
 
 
 def fund_book(category: str) -> str:
@@ -47,31 +43,12 @@ def fund_book(category: str) -> str:
     return f"fund:{category}"
 
 
-@dataclass(frozen=True)
-class LedgerLine:
-    """One posting on a wallet, for people: when, what, how much (signed)."""
-
-    at: datetime
-    kind: str
-    label: str
-    amount: Money
-    business_date: date | None = None
-    txn_id: int | None = None
-    memo: str = ""
-
-
-@dataclass(frozen=True)
-class StatementLine:
-    line: LedgerLine
-    balance: Money
-
-
 # --- the chain -------------------------------------------------------------------------------
 
 
-def _lock_head(session: Session) -> LedgerHead:
+def lock_head(session: Session) -> LedgerHead:
     """The chain's head, locked for this transaction (PostgreSQL: FOR UPDATE; SQLite already
-    holds the write lock from BEGIN IMMEDIATE)."""
+    holds the write lock from BEGIN IMMEDIATE). Every ledger write takes it first."""
     query = select(LedgerHead).where(LedgerHead.id == 1).with_for_update()
     head = session.scalar(query)
     if head is None:
@@ -102,7 +79,7 @@ def txn_hash(
     memo: str,
     at: datetime,
     actor_name: str,
-    postings: Iterable[tuple[int | None, str | None, int]],
+    postings: Iterable[PostingKey],
 ) -> str:
     """The hash of a transaction: the previous hash, its fields, its postings (sorted)."""
     digest = hashlib.sha256()
@@ -125,7 +102,7 @@ def txn_hash(
     return digest.hexdigest()
 
 
-def _append_txn(
+def append_txn(
     session: Session,
     head: LedgerHead,
     *,
@@ -136,9 +113,9 @@ def _append_txn(
     memo: str,
     at: datetime,
     actor: Actor,
-    postings: Sequence[tuple[int | None, str | None, int]],
+    postings: Sequence[PostingKey],
 ) -> LedgerTransaction:
-    """Append a transaction row (postings are written by the caller), move the head."""
+    """Append a transaction row (postings are written by the caller), move the locked head."""
     if sum(p[2] for p in postings) != 0:
         raise ValueError("ledger transaction does not balance")
     seq = head.seq + 1
@@ -174,6 +151,12 @@ def _append_txn(
     return txn
 
 
+def rows_changed(result: object) -> int:
+    """The rowcount of an UPDATE run through `session.execute` (-1 when the driver cannot tell
+    for an executemany)."""
+    return cast(CursorResult[Any], result).rowcount
+
+
 def _debit_wallet(session: Session, account_id: int, amount_fen: int) -> None:
     """Take money from a wallet, never below zero: the UPDATE matches no row otherwise."""
     result = session.execute(
@@ -183,7 +166,7 @@ def _debit_wallet(session: Session, account_id: int, amount_fen: int) -> None:
         ),
         {"id": account_id, "amount": amount_fen},
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(result) != 1:
         balance = session.scalar(select(Account.balance_fen).where(Account.id == account_id))
         if balance is None:
             raise NotFound(f"账户 {account_id} 不存在")
@@ -197,8 +180,15 @@ def _credit_wallet(session: Session, account_id: int, amount_fen: int) -> None:
         text("UPDATE account SET balance_fen = balance_fen + :amount WHERE id = :id"),
         {"id": account_id, "amount": amount_fen},
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(result) != 1:
         raise NotFound(f"账户 {account_id} 不存在")
+
+
+def refresh_balances(session: Session) -> None:
+    """Wallets loaded before a set-based UPDATE re-read their balance on next access."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Account):
+            session.expire(obj, ["balance_fen"])
 
 
 def post_simple(
@@ -217,7 +207,7 @@ def post_simple(
 ) -> int:
     """One wallet against one book: `amount` signed for the wallet (negative = a debit).
     A replayed `idem_key` returns the first transaction's id and changes nothing."""
-    head = _lock_head(session)
+    head = lock_head(session)
     if idem_key is not None:
         existing = session.scalar(
             select(LedgerTransaction.id).where(LedgerTransaction.idem_key == idem_key)
@@ -228,8 +218,8 @@ def post_simple(
         _debit_wallet(session, account_id, -amount.fen)
     else:
         _credit_wallet(session, account_id, amount.fen)
-    postings = [(account_id, None, amount.fen), (None, book, -amount.fen)]
-    txn = _append_txn(
+    postings: list[PostingKey] = [(account_id, None, amount.fen), (None, book, -amount.fen)]
+    txn = append_txn(
         session,
         head,
         kind=kind,
@@ -251,12 +241,15 @@ def post_simple(
 # --- what other packages call ----------------------------------------------------------------
 
 
-def _business_date(at: datetime) -> date:
-    return at.astimezone(STORE_TZ).date()
-
-
 def debit_for_sale(
-    session: Session, account_id: int, amount: Money, *, sale_no: str, at: datetime, actor: Actor
+    session: Session,
+    account_id: int,
+    amount: Money,
+    *,
+    sale_no: str,
+    at: datetime,
+    tz: tzinfo,
+    actor: Actor,
 ) -> int:
     """Pay `amount` of a sale from a wallet; the ledger transaction id. InsufficientBalance if
     the balance does not cover it (nothing changes then). Replaying a sale_no is a no-op."""
@@ -268,7 +261,7 @@ def debit_for_sale(
         account_id=account_id,
         amount=-amount,
         book=BOOK_SALES,
-        business_date=_business_date(at),
+        business_date=local_date(at, tz),
         idem_key=f"sale:{sale_no}",
         memo=f"销售单 {sale_no}",
         at=at,
@@ -284,6 +277,7 @@ def credit_refund(
     sale_no: str,
     refund_no: str,
     at: datetime,
+    tz: tzinfo,
     actor: Actor,
 ) -> int:
     """Return `amount` of a refunded sale to the wallet; the ledger transaction id."""
@@ -295,7 +289,7 @@ def credit_refund(
         account_id=account_id,
         amount=amount,
         book=BOOK_SALES,
-        business_date=_business_date(at),
+        business_date=local_date(at, tz),
         idem_key=f"refund:{refund_no}",
         memo=f"销售单 {sale_no} 退款 {refund_no}",
         at=at,
@@ -310,6 +304,7 @@ def adjust(
     *,
     reason: str,
     at: datetime,
+    tz: tzinfo,
     actor: Actor,
     business_date: date | None = None,
 ) -> int:
@@ -325,7 +320,7 @@ def adjust(
         account_id=account_id,
         amount=amount,
         book=BOOK_ADJUSTMENT,
-        business_date=business_date or _business_date(at),
+        business_date=business_date or local_date(at, tz),
         idem_key=None,
         memo=reason,
         at=at,
@@ -339,155 +334,3 @@ def balance(session: Session, account_id: int) -> Money:
     if fen is None:
         raise NotFound(f"账户 {account_id} 不存在")
     return Money(fen)
-
-
-def label_for(kind: str, period: str, memo: str) -> str:
-    if kind == "topup" and period:
-        return f"{int(period[5:7])}月补贴"
-    if kind == "adjustment" and memo:
-        return f"人工调整：{memo}"
-    return KIND_LABELS.get(kind, kind)
-
-
-def _lines_query(account_id: int):  # type: ignore[no-untyped-def]
-    return (
-        select(
-            LedgerTransaction.id,
-            LedgerTransaction.at,
-            LedgerTransaction.kind,
-            LedgerTransaction.period,
-            LedgerTransaction.memo,
-            LedgerTransaction.business_date,
-            Posting.amount_fen,
-        )
-        .join(Posting, Posting.txn_id == LedgerTransaction.id)
-        .where(Posting.account_id == account_id)
-    )
-
-
-def _line(row: object) -> LedgerLine:
-    txn_id, at, kind, period, memo, business_date, amount_fen = row  # type: ignore[misc]
-    return LedgerLine(
-        at=at,
-        kind=kind,
-        label=label_for(kind, period, memo),
-        amount=Money(amount_fen),
-        business_date=business_date,
-        txn_id=txn_id,
-        memo=memo,
-    )
-
-
-def recent_entries(session: Session, account_id: int, limit: int = 10) -> list[LedgerLine]:
-    """The wallet's latest postings, newest first."""
-    rows = session.execute(
-        _lines_query(account_id).order_by(LedgerTransaction.seq.desc()).limit(limit)
-    )
-    return [_line(r) for r in rows]
-
-
-def last_topup(session: Session, account_id: int) -> LedgerLine | None:
-    """The wallet's latest monthly credit, or None."""
-    row = session.execute(
-        _lines_query(account_id)
-        .where(LedgerTransaction.kind == "topup")
-        .order_by(LedgerTransaction.seq.desc())
-        .limit(1)
-    ).first()
-    return _line(row) if row is not None else None
-
-
-def statement(session: Session, account_id: int) -> list[StatementLine]:
-    """Every posting of the wallet, oldest first, with the running balance."""
-    running = 0
-    out: list[StatementLine] = []
-    for row in session.execute(_lines_query(account_id).order_by(LedgerTransaction.seq)):
-        line = _line(row)
-        running += line.amount.fen
-        out.append(StatementLine(line, Money(running)))
-    return out
-
-
-# --- verification ----------------------------------------------------------------------------
-
-
-def verify(session: Session, *, limit: int = 50) -> CheckResult:
-    """Every cached balance equals the sum of its postings, every transaction sums to zero, the
-    hash chain holds. Problems are named (at most `limit` of each kind)."""
-    problems: list[str] = []
-    sums = (
-        select(Posting.account_id, func.sum(Posting.amount_fen).label("total"))
-        .where(Posting.account_id.is_not(None))
-        .group_by(Posting.account_id)
-        .subquery()
-    )
-    mismatched = session.execute(
-        select(Account.id, Account.balance_fen, func.coalesce(sums.c.total, 0))
-        .outerjoin(sums, sums.c.account_id == Account.id)
-        .where(Account.balance_fen != func.coalesce(sums.c.total, 0))
-        .order_by(Account.id)
-        .limit(limit)
-    ).all()
-    for account_id, cached, total in mismatched:
-        problems.append(
-            f"账户 {account_id} 的余额 {Money(cached)} 不等于其分录之和 {Money(int(total))}"
-        )
-    unbalanced = session.execute(
-        select(LedgerTransaction.seq, func.sum(Posting.amount_fen))
-        .join(Posting, Posting.txn_id == LedgerTransaction.id)
-        .group_by(LedgerTransaction.seq)
-        .having(func.sum(Posting.amount_fen) != 0)
-        .limit(limit)
-    ).all()
-    for seq, total in unbalanced:
-        problems.append(f"交易 #{seq} 借贷不平衡（合计 {Money(int(total))}）")
-    txn_count, chain_problems = _verify_chain(session, limit=limit)
-    problems.extend(chain_problems)
-    postings = session.scalar(select(func.count()).select_from(Posting)) or 0
-    accounts = session.scalar(select(func.count()).select_from(Account)) or 0
-    summary = f"账本：{txn_count} 笔交易、{postings} 条分录、{accounts} 个账户" + (
-        "，核对通过" if not problems else f"，发现 {len(problems)} 处问题"
-    )
-    return CheckResult(summary=summary, problems=problems)
-
-
-def _verify_chain(session: Session, *, limit: int) -> tuple[int, list[str]]:
-    problems: list[str] = []
-    postings_by_txn: dict[int, list[tuple[int | None, str | None, int]]] = {}
-    for txn_id, account_id, book, amount in session.execute(
-        select(Posting.txn_id, Posting.account_id, Posting.book, Posting.amount_fen)
-    ):
-        postings_by_txn.setdefault(txn_id, []).append((account_id, book, amount))
-    previous = GENESIS
-    expected_seq = 1
-    count = 0
-    for txn in session.scalars(select(LedgerTransaction).order_by(LedgerTransaction.seq)):
-        count += 1
-        if len(problems) >= limit:
-            continue
-        if txn.seq != expected_seq:
-            problems.append(f"交易序号不连续：应为 #{expected_seq}，实为 #{txn.seq}")
-        if txn.prev_hash != previous:
-            problems.append(f"交易 #{txn.seq} 的前一哈希与链不符（链被改动或有交易被删除）")
-        digest = txn_hash(
-            prev_hash=txn.prev_hash,
-            seq=txn.seq,
-            kind=txn.kind,
-            business_date=txn.business_date,
-            period=txn.period,
-            idem_key=txn.idem_key,
-            memo=txn.memo,
-            at=txn.at,
-            actor_name=txn.actor_name,
-            postings=postings_by_txn.get(txn.id, []),
-        )
-        if digest != txn.hash:
-            problems.append(
-                f"交易 #{txn.seq}（{KIND_LABELS.get(txn.kind, txn.kind)}）的内容或分录被改动（哈希不符）"
-            )
-        previous = txn.hash
-        expected_seq = txn.seq + 1
-    head = session.get(LedgerHead, 1)
-    if head is not None and (head.seq != expected_seq - 1 or head.hash != previous):
-        problems.append(f"账本链头（#{head.seq}）与最后一笔交易（#{expected_seq - 1}）不符")
-    return count, problems

@@ -9,57 +9,56 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from cards import services
 from cards.models import Card
-from core.errors import BeneficiaryInactive, CardFrozen, Conflict, UnknownCard
+from cards.services import beneficiaries, cards
+from cards.services.text import mask_id_number, mask_name
+from core.errors import BeneficiaryInactive, CardFrozen, Conflict, UnknownCard, ValidationError
 from tests.cards.conftest import ACTOR, make_id
-from tests.conftest import cli_ok
+from tests.conftest import SHANGHAI, cli_ok
 
 
 def test_masks():
-    assert services.mask_name("张三云") == "张*云"
-    assert services.mask_name("张三") == "张*"
-    assert services.mask_name("张") == "张"
-    assert services.mask_name("欧阳小明") == "欧**明"
-    assert services.mask_id_number("410108199001011234") == "4101**********1234"
+    assert mask_name("张三云") == "张*云"
+    assert mask_name("张三") == "张*"
+    assert mask_name("张") == "张"
+    assert mask_name("欧阳小明") == "欧**明"
+    assert mask_id_number("410108199001011234") == "4101**********1234"
 
 
 def test_card_numbers_have_a_check_digit(people_with_cards, session):
     card = people_with_cards[0]
     assert len(card.card_no) == 16 and card.card_no.isdigit()
-    assert services.find_card(session, card.card_no).id == card.id
+    assert cards.find_card(session, card.card_no).id == card.id
     wrong = card.card_no[:-1] + str((int(card.card_no[-1]) + 1) % 10)
     with pytest.raises(UnknownCard, match="有误"):
-        services.find_card(session, wrong)
+        cards.find_card(session, wrong)
     with pytest.raises(UnknownCard, match="有误"):
-        services.find_card(session, "12345")
+        cards.find_card(session, "12345")
     assert len(card.qr_token) >= 22  # >= 128 random bits
-    assert services.card_by_token(session, card.qr_token).id == card.id
+    assert cards.card_by_token(session, card.qr_token).id == card.id
 
 
 def test_issue_all_gives_one_card_each_and_skips_inactive(people_with_cards, session, clock):
     assert len(people_with_cards) == 5
-    assert services.issue_all(session, at=clock(), actor=ACTOR) == []
+    assert cards.issue_all(session, at=clock(), actor=ACTOR) == []
     with pytest.raises(Conflict):
-        services.issue_card(
-            session, people_with_cards[0].account.beneficiary, at=clock(), actor=ACTOR
-        )
+        cards.issue_card(session, people_with_cards[0].account.beneficiary, at=clock(), actor=ACTOR)
 
 
 def test_freeze_and_replace_keep_the_account(people_with_cards, session, clock):
     card = people_with_cards[0]
-    services.freeze_card(session, card.card_no, reason="遗失", at=clock(), actor=ACTOR)
+    cards.freeze_card(session, card.card_no, reason="遗失", at=clock(), actor=ACTOR)
     with pytest.raises(CardFrozen):
-        services.card_for_payment(session, card.card_no)
-    assert services.card_by_token(session, card.qr_token) is None
-    new = services.replace_card(session, card.card_no, at=clock(), actor=ACTOR)
+        cards.card_for_payment(session, card.card_no)
+    assert cards.card_by_token(session, card.qr_token) is None
+    new = cards.replace_card(session, card.card_no, at=clock(), actor=ACTOR)
     session.commit()
     assert new.account_id == card.account_id
     assert new.card_no != card.card_no and new.qr_token != card.qr_token
     assert card.status == "closed" and card.replaced_by_id == new.id
-    assert services.card_for_payment(session, new.card_no).id == new.id
+    assert cards.card_for_payment(session, new.card_no).id == new.id
     with pytest.raises(Conflict):
-        services.replace_card(session, card.card_no, at=clock(), actor=ACTOR)
+        cards.replace_card(session, card.card_no, at=clock(), actor=ACTOR)
 
 
 def test_at_most_one_active_card_per_account(people_with_cards, session, clock):
@@ -80,21 +79,29 @@ def test_at_most_one_active_card_per_account(people_with_cards, session, clock):
 
 def test_inactive_holder_cannot_pay(people_with_cards, session, clock):
     card = people_with_cards[1]
-    services.set_status(session, make_id(2), "suspended", reason="复核中", at=clock(), actor=ACTOR)
+    beneficiaries.set_status(
+        session, make_id(2), "suspended", reason="复核中", at=clock(), tz=SHANGHAI, actor=ACTOR
+    )
     with pytest.raises(BeneficiaryInactive):
-        services.card_for_payment(session, card.card_no)
+        cards.card_for_payment(session, card.card_no)
 
 
 def test_set_status_history_and_refusals(people_with_cards, session, clock):
-    services.set_status(session, make_id(1), "exited", reason="迁出", at=clock(), actor=ACTOR)
-    person = services.find_beneficiary(session, make_id(1))
+    beneficiaries.set_status(
+        session, make_id(1), "exited", reason="迁出", at=clock(), tz=SHANGHAI, actor=ACTOR
+    )
+    person = beneficiaries.find_beneficiary(session, make_id(1))
     last = person.status_changes[-1]
     assert (last.from_status, last.to_status, last.reason) == ("active", "exited", "迁出")
     assert last.effective_on.isoformat() == "2026-11-29"
     with pytest.raises(Conflict):
-        services.set_status(session, make_id(1), "exited", reason="x", at=clock(), actor=ACTOR)
-    with pytest.raises(services.ValidationError):
-        services.set_status(session, make_id(2), "exited", reason=" ", at=clock(), actor=ACTOR)
+        beneficiaries.set_status(
+            session, make_id(1), "exited", reason="x", at=clock(), tz=SHANGHAI, actor=ACTOR
+        )
+    with pytest.raises(ValidationError):
+        beneficiaries.set_status(
+            session, make_id(2), "exited", reason=" ", at=clock(), tz=SHANGHAI, actor=ACTOR
+        )
 
 
 def test_cli_list_csv_and_lifecycle(people_with_cards, cli, session):

@@ -1,0 +1,235 @@
+"""The pydantic models of the cards package: what its JSON answers look like (the card, the
+balance page), and what its pages accept. A page and the API that take the same input validate
+it through the same model here; amounts are parsed by `core.fields` alone."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict
+from pydantic import ValidationError as PydanticValidationError
+
+from cards.hooks import ClothingStatus
+from cards.models import Card
+from cards.services.balance import BalanceView, Movement
+from cards.services.text import mask_name
+from core.errors import ValidationError
+from core.fields import SignedAmount
+from core.money import Money
+from core.web import ApiModel, describe_validation_error
+
+# --- the card --------------------------------------------------------------------------------
+
+
+class ClothingAnswer(ApiModel):
+    """The holder's clothing allowance this quarter."""
+
+    quarter: str
+    allowed: int
+    used: int
+    next_available: str | None = None
+
+
+class ProxyAnswer(ApiModel):
+    """A proxy collector (代领人) who may shop for the holder."""
+
+    id: int
+    name: str
+    relation: str
+
+
+class CardAnswer(ApiModel):
+    """One card as the API (`GET /api/v1/cards/{card_no}`) and the terminal describe it: its
+    status, the masked holder, the category, the balance, this quarter's clothing and the proxy
+    collectors the cashier may accept."""
+
+    card_no: str
+    status: str
+    holder: str
+    category: str
+    balance: str
+    clothing: ClothingAnswer
+    proxies: list[ProxyAnswer]
+
+    @classmethod
+    def of(cls, card: Card, *, balance: Money, clothing: ClothingStatus) -> CardAnswer:
+        person = card.account.beneficiary
+        return cls(
+            card_no=card.card_no,
+            status=card.status,
+            holder=mask_name(person.name),
+            category=person.category,
+            balance=str(balance),
+            clothing=ClothingAnswer(
+                quarter=clothing.quarter,
+                allowed=clothing.allowed,
+                used=clothing.used,
+                next_available=clothing.next_available.isoformat()
+                if clothing.next_available
+                else None,
+            ),
+            proxies=[
+                ProxyAnswer(id=p.id, name=p.name, relation=p.relation)
+                for p in sorted(person.proxies, key=lambda p: p.id)
+            ],
+        )
+
+
+# --- the balance page's JSON (`/b/{token}` with Accept: application/json) ------------------
+
+
+class MovementAnswer(ApiModel):
+    """One recent movement: when, its day in store time, what, how much (signed)."""
+
+    at: str
+    date: str
+    label: str
+    amount: str  # signed: "+50.00", "-28.23"
+
+    @classmethod
+    def of(cls, m: Movement) -> MovementAnswer:
+        return cls(at=m.at.isoformat(), date=m.day.isoformat(), label=m.label, amount=m.signed)
+
+
+class MonthTopupAnswer(ApiModel):
+    """This month's credit: the month, the day it came, the amount."""
+
+    month: str
+    date: str
+    amount: str
+
+
+class BalanceClothingAnswer(ApiModel):
+    """The quarter's clothing as the holder reads it: how many left, and from when again."""
+
+    quarter: str
+    allowed: int
+    used: int
+    left: int
+    last_taken_at: str | None
+    next_available: str | None
+
+
+class StoreAnswer(ApiModel):
+    """Where the store is and when it is open."""
+
+    name: str
+    address: str
+    hours: str
+    phone: str
+
+
+class BalanceAnswer(ApiModel):
+    """The contract's `{holder, balance, last_topup, recent, clothing}` plus the rest of what the
+    page shows. Amounts are strings with two decimals."""
+
+    holder: str
+    card_tail: str
+    balance: str
+    last_topup: MovementAnswer | None
+    this_month_topup: MonthTopupAnswer | None
+    recent: list[MovementAnswer]
+    clothing: BalanceClothingAnswer | None
+    next_topup: str | None
+    store: StoreAnswer
+    as_of: str
+
+    @classmethod
+    def of(cls, view: BalanceView) -> BalanceAnswer:
+        clothing = view.clothing
+        credit = view.this_month_credit
+        return cls(
+            holder=view.holder,
+            card_tail=view.card_tail,
+            balance=str(view.balance),
+            last_topup=MovementAnswer.of(view.last_topup) if view.last_topup else None,
+            this_month_topup=MonthTopupAnswer(
+                month=str(credit.month), date=credit.day.isoformat(), amount=str(credit.amount)
+            )
+            if credit
+            else None,
+            recent=[MovementAnswer.of(m) for m in view.recent],
+            clothing=BalanceClothingAnswer(
+                quarter=clothing.quarter,
+                allowed=clothing.allowed,
+                used=clothing.used,
+                left=view.clothing_left,
+                last_taken_at=clothing.last_taken_at.isoformat()
+                if clothing.last_taken_at
+                else None,
+                next_available=view.clothing_next.isoformat() if view.clothing_next else None,
+            )
+            if clothing is not None
+            else None,
+            next_topup=view.next_topup.isoformat() if view.next_topup else None,
+            store=StoreAnswer(**view.store),
+            as_of=view.as_of.isoformat(),
+        )
+
+
+# --- what the pages accept -------------------------------------------------------------------
+
+
+class FormModel(BaseModel):
+    """Base of page forms: text as typed (surrounding spaces dropped), fields the page does not
+    ask for (the CSRF token) ignored. A missing text field is empty, so the service names it."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class StatusForm(FormModel):
+    """A person's new status and why."""
+
+    status: str = ""
+    reason: str = ""
+
+
+class ProxyForm(FormModel):
+    """A proxy collector to register."""
+
+    name: str = ""
+    relation: str = ""
+    phone: str = ""
+
+
+class FreezeForm(FormModel):
+    """Why a card is reported lost or held."""
+
+    reason: str = ""
+
+
+class AdjustmentForm(FormModel):
+    """A manual credit (positive) or debit (negative) of a wallet, with its reason."""
+
+    amount: SignedAmount
+    reason: str = ""
+
+
+class TopUpForm(FormModel):
+    """The month of a top-up run (YYYY-MM); empty: the current month."""
+
+    month: str = ""
+
+
+class RosterConfirmForm(FormModel):
+    """The confirmation of a previewed roster upload."""
+
+    digest: str = ""
+    filename: str = "名册"
+    skip_invalid: bool = False
+    exit_missing: bool = False
+
+
+F = TypeVar("F", bound=FormModel)
+
+
+def read_form(model: type[F], data: dict[str, str]) -> F:
+    """`data` (a page's form) through `model`; a refusal names the field in Chinese (our own
+    parsers' messages, such as `core.fields`', already do)."""
+    try:
+        return model.model_validate(data)
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        if first["type"] == "value_error":
+            raise ValidationError(str(first.get("ctx", {}).get("error", first["msg"]))) from None
+        raise ValidationError(describe_validation_error(exc)) from None

@@ -1,0 +1,181 @@
+"""The bureau's pages about people and their cards: search, a person's page and statement, and
+the writes they offer (status, card issue, freeze, replacement, proxies, adjustments). Each
+write validates its form through `cards.schemas`, calls one service and commits once."""
+
+from __future__ import annotations
+
+from flask import render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from cards import hooks
+from cards.models import Beneficiary
+from cards.schemas import AdjustmentForm, FreezeForm, ProxyForm, StatusForm
+from cards.services import beneficiaries, cards, ledger, statement
+from cards.services.clothing import clothing_status
+from cards.views.office import BUREAU, bp, done, form, refused
+from core.errors import DomainError, NotFound
+from core.money import Money
+from core.web import current_actor, db_session, now, roles_required, settings
+
+
+def _person(person_id: int) -> Beneficiary:
+    return beneficiaries.get_beneficiary(db_session(), person_id)
+
+
+@bp.get("/people")
+@roles_required(*BUREAU)
+def people() -> str:
+    query = request.args.get("q", "").strip()
+    session = db_session()
+    return render_template(
+        "cards/people.html",
+        query=query,
+        people=beneficiaries.search_people(session, query),
+        counts=beneficiaries.count_people(session),
+        status_labels=beneficiaries.STATUS_LABELS,
+    )
+
+
+@bp.get("/people/<int:person_id>")
+@roles_required(*BUREAU)
+def person(person_id: int) -> str:
+    session = db_session()
+    who = _person(person_id)
+    account = who.account
+    lines = statement.statement(session, account.id) if account is not None else []
+    return render_template(
+        "cards/person.html",
+        person=who,
+        account=account,
+        balance=Money(account.balance_fen if account is not None else 0),
+        lines=list(reversed(lines)),
+        status_labels=beneficiaries.STATUS_LABELS,
+        card_labels=cards.CARD_STATUS_LABELS,
+        clothing=clothing_status(
+            session,
+            who.id,
+            now(),
+            tz=settings().tz,
+            allowance=hooks.current().clothing_allowance,
+        ),
+    )
+
+
+@bp.get("/people/<int:person_id>/statement", endpoint="statement")
+@roles_required(*BUREAU)
+def statement_page(person_id: int) -> str:
+    session = db_session()
+    who = _person(person_id)
+    if who.account is None:
+        raise NotFound("此人尚无账户")
+    return render_template(
+        "cards/statement.html",
+        person=who,
+        lines=statement.statement(session, who.account.id),
+        balance=Money(who.account.balance_fen),
+        printed_at=now(),
+    )
+
+
+def _page(person_id: int) -> str:
+    return url_for("cards.person", person_id=person_id)
+
+
+def _back(person_id: int, error: DomainError) -> Response:
+    return refused(error, _page(person_id))
+
+
+@bp.post("/people/<int:person_id>/status")
+@roles_required(*BUREAU)
+def person_status(person_id: int) -> Response:
+    who = _person(person_id)
+    try:
+        data = form(StatusForm)
+        beneficiaries.set_status(
+            db_session(),
+            who.id_number,
+            data.status,
+            reason=data.reason,
+            at=now(),
+            tz=settings().tz,
+            actor=current_actor(),
+        )
+    except DomainError as exc:
+        return _back(person_id, exc)
+    return done("状态已变更", _page(person_id))
+
+
+@bp.post("/people/<int:person_id>/issue")
+@roles_required(*BUREAU)
+def person_issue(person_id: int) -> Response:
+    try:
+        card = cards.issue_card(db_session(), _person(person_id), at=now(), actor=current_actor())
+    except DomainError as exc:
+        return _back(person_id, exc)
+    return done(f"已发卡 {card.card_no}", _page(person_id))
+
+
+@bp.post("/cards/<card_no>/freeze")
+@roles_required(*BUREAU)
+def card_freeze(card_no: str) -> Response:
+    session = db_session()
+    person_id = cards.find_card(session, card_no).account.beneficiary_id
+    try:
+        data = form(FreezeForm)
+        cards.freeze_card(session, card_no, reason=data.reason, at=now(), actor=current_actor())
+    except DomainError as exc:
+        return _back(person_id, exc)
+    return done(f"卡 {card_no} 已冻结", _page(person_id))
+
+
+@bp.post("/cards/<card_no>/replace")
+@roles_required(*BUREAU)
+def card_replace(card_no: str) -> Response:
+    session = db_session()
+    person_id = cards.find_card(session, card_no).account.beneficiary_id
+    try:
+        new = cards.replace_card(session, card_no, at=now(), actor=current_actor())
+    except DomainError as exc:
+        return _back(person_id, exc)
+    return done(f"已补卡，新卡号 {new.card_no}，旧卡已注销", _page(person_id))
+
+
+@bp.post("/people/<int:person_id>/proxies")
+@roles_required(*BUREAU)
+def person_proxy(person_id: int) -> Response:
+    try:
+        data = form(ProxyForm)
+        beneficiaries.add_proxy(
+            db_session(),
+            person_id,
+            name=data.name,
+            relation=data.relation,
+            phone=data.phone,
+            at=now(),
+            actor=current_actor(),
+        )
+    except DomainError as exc:
+        return _back(person_id, exc)
+    return done("已添加代领人", _page(person_id))
+
+
+@bp.post("/people/<int:person_id>/adjust")
+@roles_required(*BUREAU)
+def person_adjust(person_id: int) -> Response:
+    who = _person(person_id)
+    try:
+        if who.account is None:
+            raise NotFound("此人尚无账户")
+        data = form(AdjustmentForm)
+        ledger.adjust(
+            db_session(),
+            who.account.id,
+            data.amount,
+            reason=data.reason,
+            at=now(),
+            tz=settings().tz,
+            actor=current_actor(),
+        )
+    except DomainError as exc:
+        return _back(person_id, exc)
+    return done(f"已调整 {data.amount.format()}", _page(person_id))
