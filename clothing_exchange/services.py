@@ -37,7 +37,8 @@ from core.errors import (
 from core.money import Money
 from core.periods import Quarter
 from inventory.models import Product
-from inventory.services import ensure_product, record_movement
+from inventory.services.products import ensure_product
+from inventory.services.stock import record_movement
 
 # How often a claim is retried after losing a race for a slot (another terminal took it).
 _SLOT_RETRIES = 5

@@ -21,6 +21,7 @@ import cards.balance_page
 import cards.views
 import clothing_exchange.views
 import core
+import inventory.api
 import inventory.views
 import pos.api
 import pos.office
@@ -53,6 +54,7 @@ _DOMAIN_VIEWS = (
     pos.printing.jobs,
     cards.views,
     cards.balance_page,
+    inventory.api,
     inventory.views,
     clothing_exchange.views,
 )

@@ -27,7 +27,7 @@ from core.config import Settings
 from core.db import Database
 from core.errors import BeneficiaryInactive, ClothingQuotaExceeded, ValidationError
 from core.money import Money
-from inventory.services import ensure_product
+from inventory.services.products import ensure_product
 from tests.clothing_exchange.conftest import ACTOR
 from tests.conftest import shanghai
 

@@ -29,7 +29,7 @@ from clothing_exchange.services import (
 from core.config import Settings
 from core.errors import ClothingQuotaExceeded, ValidationError
 from inventory.models import Product, StockMovement
-from inventory.services import verify_stock
+from inventory.services.stock import verify_stock
 from tests.clothing_exchange.conftest import ACTOR
 from tests.conftest import shanghai
 
