@@ -2,7 +2,8 @@
 request bodies, and the back-office pages and the command line validate their form fields and
 arguments through the very same models (`parse_input`). Quantities and amounts are read by the
 kernel's parsers (`core.fields`); the rules (the allowed rates, whole pieces, signs, what a
-donation is worth) are the services'."""
+donation is worth) are the services'. The models carry comments, not docstrings: a docstring
+would become their description in the OpenAPI document, which speaks Chinese."""
 
 from __future__ import annotations
 
@@ -108,18 +109,16 @@ Rate = Annotated[
 ]
 
 
+# A new list price and/or discount rate (absent: unchanged).
 class PriceChange(ApiModel):
-    """A new list price and/or discount rate (absent: unchanged)."""
-
     list_price: Price | None = None
     discount_rate: Rate | None = None
     reason: str = Field(default="调价", max_length=200, title="原因")
 
 
+# Goods received: a purchase (unit cost, supplier) or, naming a donor, a donation (the value of
+# one unit as `unit_cost`, or the whole line's `estimated_value`).
 class ReceiptRequest(ApiModel):
-    """Goods received: a purchase (unit cost, supplier) or, naming a donor, a donation (the value
-    of one unit as `unit_cost`, or the whole line's `estimated_value`)."""
-
     qty: Quantity
     unit_cost: UnitCost | None = None
     supplier: str | None = Field(default=None, max_length=100, title="供应商")
@@ -128,23 +127,20 @@ class ReceiptRequest(ApiModel):
     reference: str | None = Field(default=None, max_length=64, title="单号")
 
 
+# A stocktake line: the quantity counted on the shelf, and why it may differ.
 class CountRequest(ApiModel):
-    """A stocktake line: the quantity counted on the shelf, and why it may differ."""
-
     counted: Counted
     reason: str = Field(min_length=1, max_length=200, title="原因")
 
 
+# Goods taken out of stock unsold, and why.
 class WriteoffRequest(ApiModel):
-    """Goods taken out of stock unsold, and why."""
-
     qty: Quantity
     reason: str = Field(min_length=1, max_length=200, title="原因")
 
 
+# What the product form sets, as `create_product` and `update_product` take it.
 class ProductValues(TypedDict):
-    """What the product form sets, as `create_product` and `update_product` take it."""
-
     name: str
     spec: str
     unit: str
@@ -156,9 +152,8 @@ class ProductValues(TypedDict):
     discount_rate: Decimal | None
 
 
+# The product form of the back office (the texts are checked by the services).
 class ProductFields(ApiModel):
-    """The product form of the back office (the texts are checked by the services)."""
-
     name: str = ""
     spec: str = ""
     unit: str = ""
@@ -183,16 +178,14 @@ class ProductFields(ApiModel):
         )
 
 
+# A new product; without a barcode it gets the next in-store code.
 class NewProduct(ProductFields):
-    """A new product; without a barcode it gets the next in-store code."""
-
     barcode: str | None = None
     weighed: bool = False
 
 
+# An edited product; a price or rate change is dated, with the reason.
 class ProductEdit(ProductFields):
-    """An edited product; a price or rate change is dated, with the reason."""
-
     active: bool = False
     reason: str = Field(default="后台修改", max_length=200, title="原因")
 
