@@ -30,7 +30,8 @@ from core.auth import Actor, Role, add_user, issue_token
 from core.config import Settings
 from core.db import Database
 from core.money import Money
-from inventory import services as inventory
+from inventory.services.products import create_product
+from inventory.services.stock import record_movement
 from pos import migrate
 from pos.app import create_app
 
@@ -56,14 +57,12 @@ def setup(db: Database, settings: Settings) -> tuple[list[str], list[str], list[
     with db.transaction() as session:
         barcodes = []
         for i in range(PRODUCTS):
-            product = inventory.create_product(
+            product = create_product(
                 session, barcode=ean13(i), name=f"商品{i}", unit="袋",
                 list_price=Money(100 + i * 7 % 5000), discount_rate=Decimal("0.05"),
                 at=now, actor=ACTOR, settings=settings,
             )  # fmt: skip
-            inventory.record_movement(
-                session, product, Decimal(10_000), "receipt", at=now, actor=ACTOR
-            )
+            record_movement(session, product, Decimal(10_000), "receipt", at=now, actor=ACTOR)
             barcodes.append(product.barcode)
         rows = "序号,姓名,身份证号,类别\r\n" + "".join(
             f"{n},测试{n},{make_id(n)},低保\r\n" for n in range(1, PEOPLE + 1)

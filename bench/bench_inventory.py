@@ -17,8 +17,8 @@ from core.auth import Role, add_user, issue_token
 from core.config import Settings
 from core.db import Database
 from inventory.models import Product
-from inventory.scale import check_digit
-from inventory.services import lookup
+from inventory.services.lookup import lookup
+from inventory.services.scale import check_digit
 from pos import migrate
 from pos.app import create_app
 

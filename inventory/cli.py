@@ -4,50 +4,28 @@ write-offs (`charity products ...`)."""
 from __future__ import annotations
 
 import sys
-from decimal import Decimal
 
 import click
-from sqlalchemy.orm import Session
 
 from core.cli import cli_context, input_file
-from core.errors import UnknownProduct, ValidationError
-from core.money import Money, parse_decimal
-from inventory.catalog import apply_import, import_catalog_file
-from inventory.models import Product
-from inventory.pricing import format_qty, format_rate, parse_rate
-from inventory.services import (
-    count_stock,
-    get_product,
-    movements_of,
-    record_movement,
-    update_product,
+from core.errors import ValidationError
+from inventory.schemas import (
+    CountRequest,
+    PriceChange,
+    ReceiptRequest,
+    WriteoffRequest,
+    parse_input,
 )
+from inventory.services.catalog import apply_import, import_catalog_file
+from inventory.services.counts import count_stock
+from inventory.services.prices import change_price
+from inventory.services.pricing import format_qty, format_rate
+from inventory.services.products import require_product
+from inventory.services.receiving import receive_stock
+from inventory.services.stock import movements_of
+from inventory.services.writeoffs import write_off
 
 products = click.Group("products", help="商品目录：导入、调价、入库、盘点、报损")
-
-
-# One movement or count of more than this is a typo (and would not fit the stock column).
-MAX_QTY = Decimal(1_000_000)
-
-
-def _qty(text: str, what: str) -> Decimal:
-    value = parse_decimal(text, places=3, what=what)
-    if abs(value) > MAX_QTY:
-        raise ValidationError(f"{what} {text} 超出合理范围（最多 {MAX_QTY}）")
-    return value
-
-
-# A price or a value above this is a typo (and would not fit the amount columns).
-MAX_AMOUNT = Money.parse("1000000.00")
-
-
-def _money(text: str | None, what: str) -> Money | None:
-    if text is None:
-        return None
-    amount = Money.parse(text)
-    if amount > MAX_AMOUNT:
-        raise ValidationError(f"{what} {text} 超出合理范围（最多 {MAX_AMOUNT}）")
-    return amount
 
 
 def _reason(reason: str, what: str) -> str:
@@ -104,20 +82,13 @@ def import_(file: str, commit: bool) -> None:
     )
 
 
-def _product(session: Session, barcode: str) -> Product:
-    product = get_product(session, barcode)
-    if product is None:
-        raise UnknownProduct(f"未找到条码为 {barcode} 的商品")
-    return product
-
-
 @products.command("show")
 @click.argument("barcode")
 def show(barcode: str) -> None:
     """显示一个商品的价格、库存和最近的库存流水。"""
     context = cli_context()
     with context.db.session() as session:
-        p = _product(session, barcode)
+        p = require_product(session, barcode)
         click.echo(f"{p.barcode} {p.name} {p.spec}（{p.category}）")
         click.echo(
             f"标价 {p.list_price.format()}/{p.unit}  慈善价 {p.charity_price.format()}  "
@@ -139,16 +110,19 @@ def set_price(barcode: str, price: str | None, rate: str | None, reason: str) ->
         raise click.UsageError("请给出 --price 或 --rate")
     context = cli_context()
     with context.transaction() as session:
-        p = _product(session, barcode)
-        changes = update_product(
+        p = require_product(session, barcode)
+        change = parse_input(
+            PriceChange, {"list_price": price, "discount_rate": rate, "reason": reason}
+        )
+        changes = change_price(
             session,
             p,
+            list_price=change.list_price,
+            discount_rate=change.discount_rate,
+            reason=change.reason,
             at=context.now(),
             actor=context.actor,
-            settings=context.settings,
-            reason=reason,
-            list_price=_money(price, "标价"),
-            discount_rate=None if rate is None else parse_rate(rate),
+            discount=context.settings.discount,
         )
         click.echo(
             f"{p.name}：{'，'.join(changes) or '没有变化'}；慈善价 {p.charity_price.format()}"
@@ -175,19 +149,27 @@ def receive(
         raise ValidationError("捐赠入库不填采购单价和供应商")
     context = cli_context()
     with context.transaction() as session:
-        p = _product(session, barcode)
-        record_movement(
+        p = require_product(session, barcode)
+        receipt = parse_input(
+            ReceiptRequest,
+            {
+                "qty": qty,
+                "unit_cost": cost,
+                "supplier": supplier,
+                "donor": donor,
+                "estimated_value": value,
+            },
+        )
+        receive_stock(
             session,
             p,
-            _qty(qty, "数量"),
-            "receipt",
+            receipt.qty,
             at=context.now(),
             actor=context.actor,
-            unit_cost=_money(cost, "采购单价"),
-            supplier=supplier,
-            donor=donor,
-            estimated_value=_money(value, "捐赠估值"),
-            reason="捐赠入库" if donor else "采购入库",
+            unit_cost=receipt.unit_cost,
+            supplier=receipt.supplier,
+            donor=receipt.donor,
+            estimated_value=receipt.estimated_value,
         )
         click.echo(f"{p.name} 入库 {qty}{p.unit}，现库存 {format_qty(p.stock_milli)}{p.unit}")
 
@@ -200,15 +182,13 @@ def count(barcode: str, counted: str, reason: str) -> None:
     """盘点：输入实盘数量，差异记为盘点调整。"""
     context = cli_context()
     with context.transaction() as session:
-        p = _product(session, barcode)
+        p = require_product(session, barcode)
         before = p.stock_milli
+        line = parse_input(
+            CountRequest, {"counted": counted, "reason": _reason(reason, "差异原因")}
+        )
         m = count_stock(
-            session,
-            p,
-            _qty(counted, "盘点数"),
-            reason=_reason(reason, "差异原因"),
-            at=context.now(),
-            actor=context.actor,
+            session, p, line.counted, reason=line.reason, at=context.now(), actor=context.actor
         )
         if m is None:
             click.echo(f"{p.name} 账实相符（{format_qty(before)}{p.unit}）")
@@ -226,16 +206,9 @@ def writeoff(barcode: str, qty: str, reason: str) -> None:
     """报损：过期、破损等，减少库存。"""
     context = cli_context()
     with context.transaction() as session:
-        p = _product(session, barcode)
-        record_movement(
-            session,
-            p,
-            -_qty(qty, "数量"),
-            "writeoff",
-            at=context.now(),
-            actor=context.actor,
-            reason=_reason(reason, "报损原因"),
-        )
+        p = require_product(session, barcode)
+        line = parse_input(WriteoffRequest, {"qty": qty, "reason": _reason(reason, "报损原因")})
+        write_off(session, p, line.qty, reason=line.reason, at=context.now(), actor=context.actor)
         click.echo(f"{p.name} 报损 {qty}{p.unit}，现库存 {format_qty(p.stock_milli)}{p.unit}")
 
 

@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 from core.auth import Actor
 from core.config import Settings
 from core.money import Money
-from inventory.catalog import import_catalog
-from inventory.pricing import format_qty
-from inventory.scale import make_scale_code
-from inventory.services import create_product, get_product, record_movement
+from inventory.services.catalog import import_catalog
+from inventory.services.pricing import format_qty
+from inventory.services.products import create_product, get_product
+from inventory.services.receiving import receive_stock
+from inventory.services.scale import make_scale_code
+from inventory.services.stock import record_movement
 
 WEIGHED = (
     # name, spec, category, price per kg, rate, opening stock (kg)
@@ -50,8 +52,8 @@ def load(session: Session, settings: Settings, *, at: datetime) -> list[str]:
             actor=actor,
             settings=settings,
         )
-        record_movement(
-            session, product, Decimal(stock), "receipt", at=at, actor=actor,
+        receive_stock(
+            session, product, Decimal(stock), at=at, actor=actor,
             supplier="郑州农副产品批发市场", unit_cost=Money.parse(price).multiply(Decimal("0.8")),
             reason="演示数据",
         )  # fmt: skip

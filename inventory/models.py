@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, Connection, ForeignKey, Index, String, event
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from core.db import Base, UTCDateTime
 from core.money import Money
-from inventory.pricing import charity_unit_price, milli_to_qty, rate_from_bp
+from inventory.services.pricing import charity_unit_price, milli_to_qty, rate_from_bp
 
 SOURCES = ("purchased", "donated")
 SOURCE_LABELS = {"purchased": "采购", "donated": "捐赠"}
@@ -151,6 +150,8 @@ class StockMovement(Base):
 
 @event.listens_for(StockMovement, "before_update")
 @event.listens_for(StockMovement, "before_delete")
-def _movements_are_append_only(_mapper: Any, _connection: Any, target: StockMovement) -> None:
+def _movements_are_append_only(
+    _mapper: Mapper[StockMovement], _connection: Connection, target: StockMovement
+) -> None:
     # Rule 2: stock is the sum of its movements; a correction is a new movement, never an edit.
     raise RuntimeError(f"库存流水 #{target.id} 只能追加，不能修改或删除")

@@ -1,32 +1,45 @@
-"""The products JSON API (lookup, search, price changes, receipts, counts, write-offs) and the
-back-office pages for products and stock (supervisor), including printable shelf labels."""
+"""Back-office pages (supervisor): product search and edit, receiving, stocktake, write-offs, stock
+reports, movement history and printable A4 shelf labels. Thin: the form is validated through the
+models of `inventory.schemas` (the API's own), one service call per write, one commit; a refusal
+is shown on the page and nothing is written."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from datetime import date
 
-from flask import Blueprint
-from pydantic import Field, field_validator
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from core.auth import Role
-from core.errors import DomainError, UnknownProduct
-from core.money import Money, MoneyError, parse_decimal
-from core.web import ApiBlueprint, ApiModel, current_actor, db_session, now, settings
-from inventory.models import Product, StockMovement
-from inventory.pricing import format_qty, format_rate, parse_rate
-from inventory.services import (
-    Scan,
-    count_stock,
+from core.errors import DomainError, NotFound, UnknownProduct, ValidationError
+from core.web import current_actor, db_session, now, roles_required, settings
+from inventory.models import MOVEMENT_LABELS, SOURCE_LABELS, Product
+from inventory.schemas import (
+    CountRequest,
+    NewProduct,
+    ProductEdit,
+    ReceiptRequest,
+    WriteoffRequest,
+    parse_input,
+)
+from inventory.services.counts import count_stock
+from inventory.services.labels import barcode_svg
+from inventory.services.prices import price_history
+from inventory.services.pricing import format_qty, format_rate
+from inventory.services.products import (
+    create_product,
     get_product,
-    lookup,
-    movements_of,
-    record_movement,
+    products_by_ids,
+    require_product,
     search_products,
     update_product,
 )
+from inventory.services.receiving import receive_stock
+from inventory.services.reports import local_day, low_stock, negative_stock, received_between
+from inventory.services.stock import movements_of
+from inventory.services.writeoffs import WRITEOFF_REASONS, write_off
 
 bp = Blueprint("inventory", __name__, url_prefix="/inventory", template_folder="templates")
-api = ApiBlueprint("inventory_api", __name__, tag="inventory")
 
 _SUPERVISOR = (Role.SUPERVISOR,)
 
@@ -38,343 +51,346 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("库存报表", "inventory.reports", _SUPERVISOR),
 ]
 
-
-# --- API models ------------------------------------------------------------------------------
-
-
-def stock_value(milli: int) -> int | str:
-    """Whole quantities as integers (pieces), others as text with three decimals (kg)."""
-    return milli // 1000 if milli % 1000 == 0 else format_qty(milli)
-
-
-class ProductAnswer(ApiModel):
-    barcode: str
-    name: str
-    spec: str
-    unit: str
-    list_price: str
-    charity_price: str
-    discount_rate: str
-    stock: int | str
-    clothing: bool
-    category: str
-    weighed: bool
-    active: bool
-    qty: str | None = Field(default=None, description="称重条码中的重量（kg）")
-    amount: str | None = Field(default=None, description="称重条码中的金额")
-
-    @classmethod
-    def of(cls, product: Product, scan: Scan | None = None) -> ProductAnswer:
-        return cls(
-            barcode=product.barcode,
-            name=product.name,
-            spec=product.spec,
-            unit=product.unit,
-            list_price=str(product.list_price),
-            charity_price=str(product.charity_price),
-            discount_rate=format_rate(product.discount_rate),
-            stock=stock_value(product.stock_milli),
-            clothing=product.clothing,
-            category=product.category,
-            weighed=product.weighed,
-            active=product.active,
-            qty=None if scan is None or scan.qty is None else str(scan.qty),
-            amount=None if scan is None or scan.amount is None else str(scan.amount),
-        )
+_HELPERS = {
+    "fmt_qty": format_qty,
+    "fmt_rate": format_rate,
+    "barcode_svg": barcode_svg,
+    "kinds": MOVEMENT_LABELS,
+    "sources": SOURCE_LABELS,
+}
 
 
-class ProductList(ApiModel):
-    items: list[ProductAnswer]
+def _render(template: str, status: int = 200, **context: object) -> tuple[str, int]:
+    return render_template(template, **_HELPERS, **context), status
 
 
-class SearchQuery(ApiModel):
-    q: str = Field(default="", max_length=100)
-    clothing: bool | None = None
-    limit: int = Field(default=50, ge=1, le=200)
-
-
-MAX_QTY = Decimal(1_000_000)
-MAX_AMOUNT = Money(100_000_000)  # ￥1,000,000.00
-
-
-def _checked_qty(value: int | str, what: str) -> int | str:
-    """Validator body: a quantity (at most three decimals) within ±MAX_QTY, else ValueError."""
-    try:
-        qty = parse_decimal(value, places=3, what=what)
-    except MoneyError as exc:
-        raise ValueError(str(exc)) from None
-    if abs(qty) > MAX_QTY:
-        raise ValueError(f"{what}超出范围（不超过 {MAX_QTY}），实际为 {value}")
-    return value
-
-
-def _checked_amount(value: str | None, what: str) -> str | None:
-    """Validator body: a non-negative amount with at most two decimals, up to MAX_AMOUNT."""
-    if value is None:
-        return None
-    try:
-        amount = Money.parse(value)
-    except MoneyError as exc:
-        raise ValueError(f"{what}：{exc}") from None
-    if amount.is_negative or amount > MAX_AMOUNT:
-        raise ValueError(f"{what}应在 0 至 {MAX_AMOUNT} 之间，实际为 {value}")
-    return value
-
-
-class PriceChange(ApiModel):
-    list_price: str | None = None
-    discount_rate: str | None = None
-    reason: str = Field(default="调价", max_length=200)
-
-    @field_validator("list_price")
-    @classmethod
-    def _check_price(cls, value: str | None) -> str | None:
-        return _checked_amount(value, "标价")
-
-    @field_validator("discount_rate")
-    @classmethod
-    def _check_rate(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            rate = parse_rate(value)
-        except DomainError as exc:
-            raise ValueError(exc.message) from None
-        except ArithmeticError:  # an exponent too large for Decimal
-            rate = None
-        if rate is None or not 0 <= rate < 1:
-            raise ValueError(f"折扣率应在 0 至 1 之间（如 0.05 或 5%），实际为 {value[:20]}")
-        return value
-
-
-class ReceiptRequest(ApiModel):
-    qty: int | str
-    unit_cost: str | None = None
-    supplier: str | None = Field(default=None, max_length=100)
-    donor: str | None = Field(default=None, max_length=100)
-    estimated_value: str | None = None
-    reference: str | None = Field(default=None, max_length=64)
-
-    @field_validator("qty")
-    @classmethod
-    def _check_qty(cls, value: int | str) -> int | str:
-        return _checked_qty(value, "数量")
-
-    @field_validator("unit_cost")
-    @classmethod
-    def _check_cost(cls, value: str | None) -> str | None:
-        return _checked_amount(value, "单价")
-
-    @field_validator("estimated_value")
-    @classmethod
-    def _check_value(cls, value: str | None) -> str | None:
-        return _checked_amount(value, "估值")
-
-
-class CountRequest(ApiModel):
-    counted: int | str
-    reason: str = Field(min_length=1, max_length=200)
-
-    @field_validator("counted")
-    @classmethod
-    def _check_counted(cls, value: int | str) -> int | str:
-        return _checked_qty(value, "盘点数")
-
-
-class WriteoffRequest(ApiModel):
-    qty: int | str
-    reason: str = Field(min_length=1, max_length=200)
-
-    @field_validator("qty")
-    @classmethod
-    def _check_qty(cls, value: int | str) -> int | str:
-        return _checked_qty(value, "数量")
-
-
-class MovementAnswer(ApiModel):
-    id: int
-    kind: str
-    qty: str
-    at: str
-    reason: str | None
-    reference: str | None
-    actor: str
-
-    @classmethod
-    def of(cls, m: StockMovement) -> MovementAnswer:
-        return cls(
-            id=m.id,
-            kind=m.kind,
-            qty=format_qty(m.qty_milli),
-            at=m.at.isoformat(),
-            reason=m.reason,
-            reference=m.reference,
-            actor=m.actor_name,
-        )
-
-
-class MovementList(ApiModel):
-    product: ProductAnswer
-    items: list[MovementAnswer]
-
-
-def _product(barcode: str) -> Product:
-    product = get_product(db_session(), barcode)
+def _product_or_404(product_id: int) -> Product:
+    product = db_session().get(Product, product_id)
     if product is None:
-        raise UnknownProduct(f"未找到条码为 {barcode} 的商品")
+        raise NotFound(f"商品 #{product_id} 不存在")
     return product
 
 
-def _qty(value: int | str, what: str) -> Decimal:
-    return parse_decimal(str(value), places=3, what=what)
+def _sheet_reference(prefix: str) -> str:
+    """The reference of a receiving or stocktake sheet: its letters and the store-time moment."""
+    return f"{prefix}{now().astimezone(settings().tz):%Y%m%d%H%M%S}"
 
 
-# --- API operations --------------------------------------------------------------------------
+# --- products --------------------------------------------------------------------------------
 
 
-@api.operation(
-    "/products/<barcode>",
-    summary="按条码查商品（含电子秤条码）：标价、慈善价、库存",
-    roles=(),
-    response=ProductAnswer,
-    errors=("unknown_product",),
-)
-def product_by_barcode(barcode: str) -> ProductAnswer:
-    scan = lookup(db_session(), barcode, settings=settings())
-    return ProductAnswer.of(scan.product, scan if scan.qty or scan.amount else None)
-
-
-@api.operation(
-    "/products",
-    summary="按品名、规格或条码搜索商品",
-    roles=(),
-    query=SearchQuery,
-    response=ProductList,
-)
-def product_search(query: SearchQuery) -> ProductList:
-    found = search_products(db_session(), query.q, clothing=query.clothing, limit=query.limit)
-    return ProductList(items=[ProductAnswer.of(p) for p in found])
-
-
-@api.operation(
-    "/products/<barcode>/price",
-    method="POST",
-    summary="调整标价或慈善折扣率（记为带日期的价格变动）",
-    roles=_SUPERVISOR,
-    body=PriceChange,
-    response=ProductAnswer,
-    errors=("unknown_product", "validation_error"),
-)
-def product_price(barcode: str, body: PriceChange) -> ProductAnswer:
-    session = db_session()
-    product = _product(barcode)
-    update_product(
-        session,
-        product,
-        at=now(),
-        actor=current_actor(),
-        settings=settings(),
-        reason=body.reason,
-        list_price=None if body.list_price is None else Money.parse(body.list_price),
-        discount_rate=None if body.discount_rate is None else parse_rate(body.discount_rate),
+@bp.get("/products")
+@roles_required(Role.SUPERVISOR)
+def products() -> ResponseReturnValue:
+    q = request.args.get("q", "")
+    category = request.args.get("category") or None
+    include_inactive = request.args.get("all") == "1"
+    found = search_products(
+        db_session(), q, category=category, active_only=not include_inactive, limit=200
     )
-    session.commit()
-    return ProductAnswer.of(product)
+    return _render("inventory/products.html", products=found, q=q, category=category or "")
 
 
-@api.operation(
-    "/products/<barcode>/receipts",
-    method="POST",
-    summary="入库（采购带单价和供应商，捐赠带捐赠方和估值）",
-    roles=_SUPERVISOR,
-    body=ReceiptRequest,
-    response=ProductAnswer,
-    status=201,
-    errors=("unknown_product", "validation_error"),
-)
-def product_receipt(barcode: str, body: ReceiptRequest) -> ProductAnswer:
+def _product_form(model: type[NewProduct] | type[ProductEdit]) -> dict[str, str]:
+    """The form fields `model` knows; blank ones left out, so they take the model's default
+    (no rate: the category's; no barcode: an in-store code; no reason: 后台修改)."""
+    return {
+        name: request.form[name]
+        for name in model.model_fields
+        if name in request.form and request.form[name].strip()
+    }
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@roles_required(Role.SUPERVISOR)
+def product_new() -> ResponseReturnValue:
+    error = None
+    if request.method == "POST":
+        session = db_session()
+        try:
+            form = parse_input(NewProduct, _product_form(NewProduct))
+            product = create_product(
+                session,
+                barcode=form.barcode,
+                weighed=form.weighed,
+                at=now(),
+                actor=current_actor(),
+                settings=settings(),
+                **form.values(),
+            )
+        except DomainError as exc:
+            session.rollback()
+            error = exc.message
+        else:
+            session.commit()
+            flash(f"已添加商品 {product.name}（{product.barcode}）")
+            return redirect(url_for("inventory.product_edit", product_id=product.id))
+    return _render("inventory/product_form.html", 400 if error else 200, product=None, error=error)
+
+
+@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+@roles_required(Role.SUPERVISOR)
+def product_edit(product_id: int) -> ResponseReturnValue:
     session = db_session()
-    product = _product(barcode)
-    record_movement(
-        session,
-        product,
-        _qty(body.qty, "数量"),
-        "receipt",
-        at=now(),
-        actor=current_actor(),
-        reference=body.reference,
-        unit_cost=None if body.unit_cost is None else Money.parse(body.unit_cost),
-        supplier=body.supplier,
-        donor=body.donor,
-        estimated_value=None if body.estimated_value is None else Money.parse(body.estimated_value),
-        reason="捐赠入库" if body.donor else "采购入库",
+    product = _product_or_404(product_id)
+    error = None
+    if request.method == "POST":
+        try:
+            form = parse_input(ProductEdit, _product_form(ProductEdit))
+            changes = update_product(
+                session,
+                product,
+                at=now(),
+                actor=current_actor(),
+                settings=settings(),
+                reason=form.reason,
+                active=form.active,
+                **form.values(),
+            )
+        except DomainError as exc:
+            session.rollback()
+            error = exc.message
+            product = _product_or_404(product_id)
+        else:
+            session.commit()
+            flash("已保存：" + "，".join(changes) if changes else "没有变化")
+            return redirect(url_for("inventory.product_edit", product_id=product.id))
+    return _render(
+        "inventory/product_form.html",
+        400 if error else 200,
+        product=product,
+        history=price_history(session, product),
+        error=error,
     )
-    session.commit()
-    return ProductAnswer.of(product)
 
 
-@api.operation(
-    "/products/<barcode>/counts",
-    method="POST",
-    summary="盘点：输入实盘数量，差异记为盘点调整",
-    roles=_SUPERVISOR,
-    body=CountRequest,
-    response=ProductAnswer,
-    status=201,
-    errors=("unknown_product", "validation_error"),
-)
-def product_count(barcode: str, body: CountRequest) -> ProductAnswer:
+@bp.get("/products/<int:product_id>/movements")
+@roles_required(Role.SUPERVISOR)
+def movements(product_id: int) -> ResponseReturnValue:
+    product = _product_or_404(product_id)
+    rows = list(movements_of(db_session(), product, limit=1000))
+    balance = product.stock_milli
+    running = []
+    for m in rows:  # newest first: the balance after each movement, walking back
+        running.append((m, balance))
+        balance -= m.qty_milli
+    return _render("inventory/movements.html", product=product, rows=running)
+
+
+# --- receiving -------------------------------------------------------------------------------
+
+
+def _lines_from_form() -> list[dict[str, str]]:
+    f = request.form
+    return [
+        {"barcode": b, "qty": q, "cost": c}
+        for b, q, c in zip(
+            f.getlist("line_barcode"), f.getlist("line_qty"), f.getlist("line_cost"), strict=False
+        )
+    ]
+
+
+def _book_receipts(lines: list[dict[str, str]], *, donation: bool, party: str) -> str:
+    """Book every line of the sheet as a receipt (one reference); the sheet's party is the
+    supplier, or the donor of a donation (the cost column: the value of one donated unit)."""
+    if not lines:
+        raise ValidationError("入库单没有商品行")
     session = db_session()
-    product = _product(barcode)
-    count_stock(
-        session,
-        product,
-        _qty(body.counted, "盘点数"),
-        reason=body.reason,
-        at=now(),
-        actor=current_actor(),
-    )
-    session.commit()
-    return ProductAnswer.of(product)
+    reference = _sheet_reference("RC")
+    for number, line in enumerate(lines, start=1):
+        where = f"第 {number} 行："
+        product = get_product(session, line["barcode"])
+        if product is None:
+            raise UnknownProduct(f"{where}未找到条码 {line['barcode']}")
+        fields = {"qty": line["qty"], "unit_cost": line["cost"] or None, "reference": reference}
+        fields["donor" if donation else "supplier"] = party
+        receipt = parse_input(ReceiptRequest, fields, where=where)
+        receive_stock(
+            session,
+            product,
+            receipt.qty,
+            at=now(),
+            actor=current_actor(),
+            unit_cost=receipt.unit_cost,
+            supplier=receipt.supplier,
+            donor=receipt.donor,
+            reference=receipt.reference,
+        )
+    return reference
 
 
-@api.operation(
-    "/products/<barcode>/writeoffs",
-    method="POST",
-    summary="报损（过期、破损）",
-    roles=_SUPERVISOR,
-    body=WriteoffRequest,
-    response=ProductAnswer,
-    status=201,
-    errors=("unknown_product", "validation_error"),
-)
-def product_writeoff(barcode: str, body: WriteoffRequest) -> ProductAnswer:
+@bp.route("/receive", methods=["GET", "POST"])
+@roles_required(Role.SUPERVISOR)
+def receive() -> ResponseReturnValue:
+    """A receiving sheet: scan (or type) a barcode and a quantity to add a line; confirm to book
+    every line as receipt movements at once, as a purchase or as a donation."""
     session = db_session()
-    product = _product(barcode)
-    record_movement(
-        session,
-        product,
-        -_qty(body.qty, "数量"),
-        "writeoff",
-        at=now(),
-        actor=current_actor(),
-        reason=body.reason,
+    lines = _lines_from_form() if request.method == "POST" else []
+    error = None
+    action = request.form.get("action", "add")
+    donation = request.form.get("donation") == "1"
+    party = request.form.get("party", "").strip()
+    if request.method == "POST" and action.startswith("remove:"):
+        index = int(action.split(":", 1)[1]) if action.split(":", 1)[1].isdigit() else -1
+        lines = [line for i, line in enumerate(lines) if i != index]
+    elif request.method == "POST" and action == "add":
+        code = request.form.get("scan", "").strip()
+        if code:
+            if get_product(session, code) is None:
+                error = f"未找到条码为 {code} 的商品，请先在“商品”中添加"
+            else:
+                lines.append(
+                    {
+                        "barcode": code,
+                        "qty": request.form.get("scan_qty", "1").strip() or "1",
+                        "cost": request.form.get("scan_cost", "").strip(),
+                    }
+                )
+    elif request.method == "POST" and action == "confirm":
+        try:
+            reference = _book_receipts(lines, donation=donation, party=party)
+        except DomainError as exc:
+            session.rollback()
+            error = exc.message
+        else:
+            session.commit()
+            flash(f"已入库 {len(lines)} 行（单号 {reference}）")
+            return redirect(url_for("inventory.receive"))
+    products_by_code = {line["barcode"]: get_product(session, line["barcode"]) for line in lines}
+    return _render(
+        "inventory/receive.html",
+        400 if error else 200,
+        lines=lines,
+        products=products_by_code,
+        error=error,
+        donation=donation,
+        party=request.form.get("party", ""),
     )
-    session.commit()
-    return ProductAnswer.of(product)
 
 
-@api.operation(
-    "/products/<barcode>/movements",
-    summary="商品的库存流水（最新在前）",
-    roles=_SUPERVISOR,
-    response=MovementList,
-    errors=("unknown_product",),
-)
-def product_movements(barcode: str) -> MovementList:
-    product = _product(barcode)
-    items = [MovementAnswer.of(m) for m in movements_of(db_session(), product, limit=200)]
-    return MovementList(product=ProductAnswer.of(product), items=items)
+# --- stocktake and write-offs ----------------------------------------------------------------
 
 
-from inventory import pages as _pages  # noqa: E402,F401  (registers the back-office pages on bp)
+@bp.route("/stocktake", methods=["GET", "POST"])
+@roles_required(Role.SUPERVISOR)
+def stocktake() -> ResponseReturnValue:
+    """A stocktake sheet for one category (or a search): the counted quantity is entered; every
+    difference is recorded as a count movement with the reason. Blank lines are not counted."""
+    session = db_session()
+    category = request.values.get("category", "")
+    q = request.values.get("q", "")
+    found = search_products(session, q, category=category or None, limit=500)
+    error = None
+    if request.method == "POST":
+        reason = request.form.get("reason", "").strip()
+        reference = _sheet_reference("PD")
+        changed = counted = 0
+        try:
+            for product in found:
+                text = request.form.get(f"counted_{product.id}", "").strip()
+                if not text:
+                    continue
+                counted += 1
+                line_reason = request.form.get(f"reason_{product.id}", "").strip() or reason
+                line = parse_input(
+                    CountRequest,
+                    {"counted": text, "reason": line_reason or "盘点"},
+                    where=f"{product.name}：",
+                )
+                movement = count_stock(
+                    session,
+                    product,
+                    line.counted,
+                    reason=line.reason,
+                    at=now(),
+                    actor=current_actor(),
+                    reference=reference,
+                )
+                changed += movement is not None
+        except DomainError as exc:
+            session.rollback()
+            error = exc.message
+        else:
+            session.commit()
+            flash(f"盘点完成：清点 {counted} 个商品，{changed} 个有差异已调整（单号 {reference}）")
+            return redirect(url_for("inventory.stocktake", category=category, q=q))
+    return _render(
+        "inventory/stocktake.html",
+        400 if error else 200,
+        products=found,
+        category=category,
+        q=q,
+        error=error,
+    )
+
+
+@bp.route("/writeoff", methods=["GET", "POST"])
+@roles_required(Role.SUPERVISOR)
+def writeoff() -> ResponseReturnValue:
+    session = db_session()
+    error = None
+    if request.method == "POST":
+        reason = request.form.get("reason", "").strip()
+        note = request.form.get("note", "").strip()
+        try:
+            product = require_product(session, request.form.get("barcode", ""))
+            if reason not in WRITEOFF_REASONS:
+                raise ValidationError("请选择报损原因")
+            line = parse_input(
+                WriteoffRequest,
+                {
+                    "qty": request.form.get("qty", ""),
+                    "reason": f"{reason}：{note}" if note else reason,
+                },
+            )
+            write_off(
+                session, product, line.qty, reason=line.reason, at=now(), actor=current_actor()
+            )
+        except DomainError as exc:
+            session.rollback()
+            error = exc.message
+        else:
+            session.commit()
+            flash(f"已报损 {product.name}，现库存 {format_qty(product.stock_milli)}{product.unit}")
+            return redirect(url_for("inventory.writeoff"))
+    return _render(
+        "inventory/writeoff.html", 400 if error else 200, reasons=WRITEOFF_REASONS, error=error
+    )
+
+
+@bp.get("/reports")
+@roles_required(Role.SUPERVISOR)
+def reports() -> ResponseReturnValue:
+    session = db_session()
+    return _render(
+        "inventory/reports.html", low=low_stock(session), negative=negative_stock(session)
+    )
+
+
+# --- shelf labels ----------------------------------------------------------------------------
+
+
+@bp.get("/labels")
+@roles_required(Role.SUPERVISOR)
+def labels() -> ResponseReturnValue:
+    """An A4 sheet of shelf labels: `?id=1&id=2` for chosen products, `?received=today` (or a
+    date, YYYY-MM-DD) for everything received that day."""
+    session = db_session()
+    received = request.args.get("received", "")
+    title = "货架标签"
+    if received:
+        tz = settings().tz
+        if received == "today":
+            day = now().astimezone(tz).date()
+        else:
+            try:
+                day = date.fromisoformat(received)
+            except ValueError:
+                raise ValidationError(f"日期 {received} 无效，应为 YYYY-MM-DD") from None
+        start, end = local_day(day, tz)
+        chosen = list(received_between(session, start, end))
+        title = f"{day:%Y-%m-%d} 入库商品标签"
+    else:
+        ids = [int(i) for i in request.args.getlist("id") if i.isdigit()]
+        chosen = list(products_by_ids(session, ids))
+    return _render("inventory/labels.html", products=chosen, title=title)

@@ -25,6 +25,7 @@ import clothing_exchange.api
 import clothing_exchange.services
 import clothing_exchange.views
 import core
+import inventory.api
 import inventory.views
 import pos.api
 import pos.office
@@ -60,6 +61,7 @@ _DOMAIN_VIEWS = (
     cards.api,
     cards.views,
     cards.views.balance,
+    inventory.api,
     inventory.views,
     clothing_exchange.views,
     clothing_exchange.api,

@@ -28,7 +28,8 @@ from core.errors import Conflict, NotFound, PaymentMismatch, ValidationError
 from core.money import Money
 from core.periods import local_date
 from inventory.models import Product
-from inventory.services import LinePrice, lookup, price_line, price_scan, record_movement
+from inventory.services.lookup import LinePrice, lookup, price_line, price_scan
+from inventory.services.stock import record_movement
 from pos.models import Refund, RefundLine, Sale, SaleLine, Shift
 from pos.shifts import shift_for_work
 

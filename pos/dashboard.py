@@ -15,7 +15,7 @@ from core.config import Settings
 from core.money import Money
 from core.periods import Month, local_date
 from inventory.models import Product
-from inventory.services import low_stock, negative_stock
+from inventory.services.reports import low_stock, negative_stock
 from pos.models import Sale, Shift
 from pos.printing.models import PrintJob
 

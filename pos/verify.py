@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from cards.services.verify import verify_ledger
-from inventory.services import verify_stock
+from inventory.services.stock import verify_stock
 
 
 def verify_all(session: Session) -> tuple[list[str], list[str]]:

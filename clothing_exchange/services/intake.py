@@ -20,7 +20,7 @@ from clothing_exchange.services.stock import clothing_product
 from core.auth import Actor
 from core.config import Settings
 from core.errors import ValidationError
-from inventory.services import record_movement
+from inventory.services.stock import record_movement
 
 
 @dataclass

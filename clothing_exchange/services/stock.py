@@ -16,7 +16,7 @@ from core.auth import Actor
 from core.config import Settings
 from core.money import Money
 from inventory.models import Product
-from inventory.services import ensure_product
+from inventory.services.products import ensure_product
 
 CLOTHING_CATEGORY = "爱心衣物"
 

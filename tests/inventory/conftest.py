@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from core.auth import Actor
 from core.money import Money
 from inventory.models import Product
-from inventory.scale import check_digit
-from inventory.services import create_product
+from inventory.services.products import create_product
+from inventory.services.scale import check_digit
 
 ACTOR = Actor(None, "test:inventory")
 

@@ -4,14 +4,15 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.auth import Role
 from core.config import Settings
 from core.money import Money
-from inventory.models import Product
-from inventory.scale import make_scale_code
-from inventory.services import record_movement
+from inventory.models import Product, StockMovement
+from inventory.services.scale import make_scale_code
+from inventory.services.stock import record_movement
 
 from .conftest import ACTOR
 
@@ -122,6 +123,41 @@ def test_stock_operations_need_a_supervisor(
     assert answer.get_json()["charity_price"] == "10.36"
     history = boss.get("/api/v1/products/6985430337657/movements").get_json()
     assert [m["kind"] for m in history["items"]] == ["writeoff", "count", "receipt", "receipt"]
+
+
+def test_receiving_a_weighed_donation_values_the_fraction(
+    api: Any, session: Session, make_product: Callable[..., Product]
+) -> None:
+    """The receiving page's meaning, through the API: 2.5 kg donated at 4.00 a kg is worth 10.00;
+    a whole-line value may be given instead, and both given must agree."""
+    rice = make_product(barcode=None, name="散装大米", unit="kg", weighed=True)
+    session.commit()
+    boss = api(Role.SUPERVISOR)
+    url = f"/api/v1/products/{rice.barcode}/receipts"
+    answer = boss.post(url, json={"qty": "2.5", "unit_cost": "4.00", "donor": "爱心人士"})
+    assert answer.status_code == 201 and answer.get_json()["stock"] == "2.500"
+    session.rollback()
+    m = session.scalars(select(StockMovement).order_by(StockMovement.id.desc())).first()
+    assert m is not None and m.qty == Decimal("2.5") and m.donor == "爱心人士"
+    assert m.estimated_value == Money.parse("10.00") and m.unit_cost is None
+    agreeing = {"qty": "2.5", "unit_cost": "4.00", "estimated_value": "10.00", "donor": "x"}
+    assert boss.post(url, json=agreeing).status_code == 201
+    for body, word in [
+        ({**agreeing, "estimated_value": "8.00"}, "不符"),
+        ({"qty": "1", "estimated_value": "8.00"}, "捐赠"),  # a purchase has no estimated value
+        ({"qty": "1", "donor": " "}, "捐赠方"),
+        ({"qty": "1", "donor": "x", "supplier": "y"}, "供应商"),
+    ]:
+        answer = boss.post(url, json=body)
+        assert answer.status_code == 400, body
+        error = answer.get_json()["error"]
+        assert error["code"] == "validation_error" and word in error["message"], error
+    purchase = boss.post(url, json={"qty": "0.5", "unit_cost": "3.20", "supplier": "粮油公司"})
+    assert purchase.status_code == 201 and purchase.get_json()["stock"] == "5.500"
+    session.rollback()
+    m = session.scalars(select(StockMovement).order_by(StockMovement.id.desc())).first()
+    assert m is not None and m.unit_cost == Money.parse("3.20") and m.estimated_value is None
+    assert m.supplier == "粮油公司" and m.reason == "采购入库"
 
 
 def test_openapi_lists_the_operations(client: Any) -> None:

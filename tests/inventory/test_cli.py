@@ -4,10 +4,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from core.config import ConfigError, Settings, load_settings
+from core.money import Money
+from inventory.models import StockMovement
 from tests.conftest import cli_ok
 
 CSV = (
@@ -39,6 +41,20 @@ def test_stock_commands(cli: Any) -> None:
     assert "慈善价 ￥27.27" in out
     out = cli_ok(cli("products", "show", "6985430337657"))
     assert "报损" in out and "盘点调整" in out and "入库" in out
+
+
+@pytest.mark.usefixtures("catalog")
+def test_donation_through_the_receiving_service(cli: Any, session: Session) -> None:
+    out = cli_ok(
+        cli("products", "receive", "6985430337657", "2", "--donor", "爱心企业", "--value", "60.60")
+    )
+    assert "现库存 18" in out
+    m = session.scalars(select(StockMovement).order_by(StockMovement.id.desc())).first()
+    assert m is not None and m.donor == "爱心企业" and m.reason == "捐赠入库"
+    assert m.estimated_value == Money.parse("60.60") and m.unit_cost is None
+    session.rollback()
+    result = cli("products", "receive", "6985430337657", "1", "--value", "5.00")
+    assert result.exit_code == 1 and "捐赠" in result.stderr  # a purchase has no estimated value
 
 
 @pytest.mark.usefixtures("catalog")

@@ -6,7 +6,9 @@ from sqlalchemy.orm import Session
 
 from core.config import Settings
 from inventory import demo
-from inventory.services import lookup, low_stock, negative_stock, verify_stock
+from inventory.services.lookup import lookup
+from inventory.services.reports import low_stock, negative_stock
+from inventory.services.stock import verify_stock
 
 
 def test_demo_loads_catalog_and_weighed_goods(

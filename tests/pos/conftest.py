@@ -16,8 +16,9 @@ from cards.services import ledger, roster
 from core.auth import Actor
 from core.config import Settings
 from core.money import Money
-from inventory import services as inventory
 from inventory.models import Product
+from inventory.services.products import create_product
+from inventory.services.stock import record_movement
 
 ACTOR = Actor(None, "test")
 
@@ -51,8 +52,8 @@ def store(session: Session, settings: Settings, clock: Any) -> Store:
     at = clock()
 
     def product(**kw: Any) -> Product:
-        p = inventory.create_product(session, at=at, actor=ACTOR, settings=settings, **kw)
-        inventory.record_movement(session, p, Decimal(20), "receipt", at=at, actor=ACTOR)
+        p = create_product(session, at=at, actor=ACTOR, settings=settings, **kw)
+        record_movement(session, p, Decimal(20), "receipt", at=at, actor=ACTOR)
         return p
 
     rice = product(

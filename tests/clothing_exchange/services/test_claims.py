@@ -20,7 +20,7 @@ from core.config import Settings
 from core.db import Database
 from core.errors import BeneficiaryInactive, ClothingQuotaExceeded, ValidationError
 from core.money import Money
-from inventory.services import ensure_product
+from inventory.services.products import ensure_product
 from tests.clothing_exchange.conftest import ACTOR, take
 from tests.conftest import shanghai
 

@@ -16,7 +16,7 @@ from clothing_exchange.services.stock import clothing_stock
 from core.config import Settings
 from core.errors import ValidationError
 from inventory.models import Product, StockMovement
-from inventory.services import verify_stock
+from inventory.services.stock import verify_stock
 from tests.clothing_exchange.conftest import ACTOR, SAMPLE, sample
 from tests.conftest import shanghai
 

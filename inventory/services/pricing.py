@@ -1,5 +1,6 @@
 """The charity price rule (DESIGN rule 8) and the small exact conversions around it: rates held as
-integer basis points, quantities as integer thousandths. Pure functions, no database."""
+integer basis points, quantities as integer thousandths, a unit amount times a quantity. Pure
+functions, no database and no models (the models' money views are built on them)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,15 @@ def charity_unit_price(list_price: Money, rate: Decimal) -> Money:
     if not isinstance(rate, Decimal):
         raise TypeError("折扣率必须是 Decimal")
     return list_price.multiply(Decimal(1) - rate)
+
+
+def line_amount(unit: Money, qty: Decimal) -> Money:
+    """A unit amount times a quantity: exact for whole quantities, rounded half up to the fen for
+    weighed goods (2.5 kg at 4.00 is 10.00; 1.235 kg at 5.68 is 7.01). A sale line's total and a
+    donated line's value are both this."""
+    if qty == qty.to_integral_value():
+        return unit * int(qty)
+    return unit.multiply(qty)
 
 
 def rate_from_bp(bp: int) -> Decimal:

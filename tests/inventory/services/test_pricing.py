@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from core.errors import ValidationError
 from core.money import Money
-from inventory.pricing import (
+from inventory.services.pricing import (
     charity_unit_price,
     format_qty,
     format_rate,

@@ -11,9 +11,10 @@ from core.db import Database
 from core.errors import Conflict
 from core.money import Money
 from inventory.models import Product
-from inventory.services import create_product, record_movement, verify_stock
+from inventory.services.products import create_product
+from inventory.services.stock import record_movement, verify_stock
 
-from .conftest import ACTOR
+from ..conftest import ACTOR
 
 
 @pytest.mark.parametrize("block", [False, True])

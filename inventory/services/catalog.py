@@ -6,11 +6,12 @@ barcodes get price changes as dated price rows; an identical file changes nothin
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,12 +19,17 @@ from sqlalchemy.orm import Session
 from core.auth import Actor
 from core.config import Settings
 from core.errors import DomainError, ValidationError
-from core.money import Money, MoneyError
+from core.fields import FieldError, parse_amount, parse_quantity
+from core.money import Money
 from core.tabular import read_table
 from inventory.models import Product
-from inventory.pricing import format_qty, format_rate, parse_rate, qty_to_milli, rate_to_bp
-from inventory.scale import validate_barcode
-from inventory.services import create_product, default_rate, record_movement, update_product
+from inventory.services.prices import default_rate, validate_rate
+from inventory.services.pricing import format_qty, parse_rate, qty_to_milli, rate_to_bp
+from inventory.services.products import create_product, update_product
+from inventory.services.receiving import receive_stock
+from inventory.services.scale import validate_barcode
+
+T = TypeVar("T")
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "barcode": ("条码", "条形码", "商品条码", "barcode", "ean"),
@@ -116,16 +122,24 @@ def _columns(header: list[str]) -> dict[str, int]:
 
 
 def _qty(text: str, *, label: str, weighed: bool) -> Decimal:
+    """A stock or reorder-level cell: blank is 0; else the one quantity parser, whole for goods
+    sold by the piece."""
     if not text:
         return Decimal(0)
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ValidationError(f"{label} {text!r} 不是数字") from None
-    if not value.is_finite() or value < 0:
-        raise ValidationError(f"{label} {text!r} 不能为负数")
+    value = parse_quantity(text, what=label, allow_zero=True)
     qty_to_milli(value, whole=not weighed, what=label)
     return value
+
+
+def _price(text: str, *, clothing: bool) -> Money:
+    """The list price cell: a currency sign is allowed; never negative; zero only for clothing."""
+    text = text.replace("¥", "").replace("￥", "").strip()
+    if text.startswith("-"):
+        raise ValidationError(f"标价 {text} 不能为负数")
+    price = parse_amount(text, what="标价", allow_zero=True)
+    if price.fen == 0 and not clothing:
+        raise ValidationError("标价不能为 0")
+    return price
 
 
 def _flag(text: str, label: str) -> bool:
@@ -140,12 +154,14 @@ def _flag(text: str, label: str) -> bool:
 def _parse_row(number: int, cells: dict[str, str], settings: Settings) -> CatalogRow:
     problems: list[str] = []
 
-    def attempt(fn: Any, *args: Any, **kw: Any) -> Any:
+    def attempt(fn: Callable[[], T]) -> T | None:
         try:
-            return fn(*args, **kw)
-        except (DomainError, MoneyError) as exc:
-            problems.append(exc.message if isinstance(exc, DomainError) else str(exc))
-            return None
+            return fn()
+        except DomainError as exc:
+            problems.append(exc.message)
+        except FieldError as exc:
+            problems.append(str(exc))
+        return None
 
     name = cells.get("name", "")
     if not name:
@@ -153,35 +169,25 @@ def _parse_row(number: int, cells: dict[str, str], settings: Settings) -> Catalo
     unit = cells.get("unit", "")
     if not unit:
         problems.append("单位不能为空")
-    weighed = bool(attempt(_flag, cells.get("weighed", ""), "称重"))
-    clothing = bool(attempt(_flag, cells.get("clothing", ""), "衣物"))
-    barcode = attempt(validate_barcode, cells.get("barcode", ""), settings.inventory)
-    price_text = cells.get("list_price", "")
-    price: Money | None = None
-    try:
-        price = Money.parse(price_text.replace("¥", "").replace("￥", ""))
-    except MoneyError:
-        problems.append(f"标价 {price_text!r} 不是有效金额（应为如 12.34）")
-    if price is not None and price.fen < 0:
-        problems.append(f"标价 {price_text} 不能为负数")
-    elif price is not None and price.fen == 0 and not clothing:
-        problems.append("标价不能为 0")
+    weighed = bool(attempt(lambda: _flag(cells.get("weighed", ""), "称重")))
+    clothing = bool(attempt(lambda: _flag(cells.get("clothing", ""), "衣物")))
+    barcode = attempt(lambda: validate_barcode(cells.get("barcode", ""), settings.inventory))
+    price = attempt(lambda: _price(cells.get("list_price", ""), clothing=clothing))
     rate_text = cells.get("discount_rate", "")
-    rate = attempt(parse_rate, rate_text, what="慈善折扣率") if rate_text else None
+    rate = attempt(lambda: parse_rate(rate_text, what="慈善折扣率")) if rate_text else None
     if rate is not None:
-        d = settings.discount
-        if not d.min_rate <= rate <= d.max_rate:
-            problems.append(
-                f"慈善折扣率 {rate_text} 超出允许范围 [{format_rate(d.min_rate)}, {format_rate(d.max_rate)}]"
-            )
+        attempt(lambda: validate_rate(rate, settings.discount, what="慈善折扣率"))
     source = SOURCE_WORDS.get(cells.get("source", "").strip().lower())
     if source is None:
         problems.append(f"来源 {cells.get('source')!r} 应为 采购 或 捐赠")
-    stock = attempt(_qty, cells.get("stock", ""), label="库存", weighed=weighed)
-    reorder = attempt(_qty, cells.get("reorder_level", ""), label="预警库存", weighed=weighed)
+    stock = attempt(lambda: _qty(cells.get("stock", ""), label="库存", weighed=weighed))
+    reorder = attempt(
+        lambda: _qty(cells.get("reorder_level", ""), label="预警库存", weighed=weighed)
+    )
     if problems:
         raise ValidationError(f"第 {number} 行：" + "；".join(problems))
     assert barcode is not None and price is not None and source is not None
+    assert stock is not None and reorder is not None
     return CatalogRow(
         row=number,
         barcode=barcode,
@@ -277,7 +283,7 @@ def apply_import(
             list_price=row.list_price,
             discount_rate=row.discount_rate
             if row.discount_rate is not None
-            else default_rate(row.category, settings),
+            else default_rate(row.category, settings.discount),
             source=row.source,
             clothing=row.clothing,
             weighed=row.weighed,
@@ -287,11 +293,10 @@ def apply_import(
             settings=settings,
         )
         if row.stock > 0:
-            record_movement(
+            receive_stock(
                 session,
                 product,
                 row.stock,
-                "receipt",
                 at=at,
                 actor=actor,
                 reference=reference,

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from core.money import Money
 from inventory.models import Product, ProductPrice, StockMovement
-from inventory.services import get_product, verify_stock
+from inventory.services.products import get_product
+from inventory.services.stock import verify_stock
 from tests.conftest import cli_ok
 
 SHARED = Path("/work/shared/data/products.csv")
