@@ -4,19 +4,14 @@ it through the same model here; amounts are parsed by `core.fields` alone."""
 
 from __future__ import annotations
 
-from typing import TypeVar
-
-from pydantic import BaseModel, ConfigDict
-from pydantic import ValidationError as PydanticValidationError
-
 from cards.hooks import ClothingStatus
 from cards.models import Card
 from cards.services.balance import BalanceView, Movement
 from cards.services.text import mask_name
-from core.errors import ValidationError
 from core.fields import SignedAmount
+from core.forms import FormModel
 from core.money import Money
-from core.web import ApiModel, describe_validation_error
+from core.web import ApiModel
 
 # --- the card --------------------------------------------------------------------------------
 
@@ -170,13 +165,6 @@ class BalanceAnswer(ApiModel):
 # --- what the pages accept -------------------------------------------------------------------
 
 
-class FormModel(BaseModel):
-    """Base of page forms: text as typed (surrounding spaces dropped), fields the page does not
-    ask for (the CSRF token) ignored. A missing text field is empty, so the service names it."""
-
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-
 class StatusForm(FormModel):
     """A person's new status and why."""
 
@@ -218,18 +206,3 @@ class RosterConfirmForm(FormModel):
     filename: str = "名册"
     skip_invalid: bool = False
     exit_missing: bool = False
-
-
-F = TypeVar("F", bound=FormModel)
-
-
-def read_form(model: type[F], data: dict[str, str]) -> F:
-    """`data` (a page's form) through `model`; a refusal names the field in Chinese (our own
-    parsers' messages, such as `core.fields`', already do)."""
-    try:
-        return model.model_validate(data)
-    except PydanticValidationError as exc:
-        first = exc.errors()[0]
-        if first["type"] == "value_error":
-            raise ValidationError(str(first.get("ctx", {}).get("error", first["msg"]))) from None
-        raise ValidationError(describe_validation_error(exc)) from None

@@ -7,17 +7,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
-from pydantic import ValidationError as PydanticValidationError
+from pydantic import Field, ValidationInfo, field_validator
 
 from clothing_exchange.services.events import CardHandout
 from clothing_exchange.services.intake_file import MAX_COUNT, parse_date
 from clothing_exchange.services.stock import StockLine
-from core.errors import ValidationError
 from core.fields import FieldError, parse_quantity
-from core.web import ApiModel, describe_validation_error
+from core.forms import FormModel, read_form
+from core.web import ApiModel
 
 # --- answers ----------------------------------------------------------------------------------
 
@@ -51,30 +49,6 @@ class StockAnswer(ApiModel):
 # --- page forms -------------------------------------------------------------------------------
 
 
-class PageForm(BaseModel):
-    """Base of the page forms: text as typed, trimmed; fields the form also posts (the CSRF
-    token, the button pressed) are not the model's business."""
-
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-
-FormT = TypeVar("FormT", bound=PageForm)
-
-
-def read_form(
-    model: type[FormT], form: Mapping[str, object], *, kinds: Sequence[str] = ()
-) -> FormT:
-    """The form as `model`, or ValidationError with the first problem's own message (the
-    configured clothing `kinds` are the validators' context)."""
-    try:
-        return model.model_validate(dict(form), context={"kinds": tuple(kinds)})
-    except PydanticValidationError as exc:
-        first = exc.errors()[0]
-        if first["type"] == "value_error":
-            raise ValidationError(str(first["ctx"]["error"])) from None
-        raise ValidationError(describe_validation_error(exc)) from None
-
-
 def _kinds(info: ValidationInfo) -> tuple[str, ...]:
     context = info.context if isinstance(info.context, dict) else {}
     return tuple(context.get("kinds", ()))
@@ -93,7 +67,7 @@ def parse_count(text: str, *, what: str) -> int:
     return int(qty)
 
 
-class IntakeForm(PageForm):
+class IntakeForm(FormModel):
     """The intake page: one batch typed in (the cells of one intake-file row), or a file
     uploaded beside it; `action` is the button pressed (preview, or commit)."""
 
@@ -124,7 +98,7 @@ class IntakeForm(PageForm):
         return [header, row]
 
 
-class EventForm(PageForm):
+class EventForm(FormModel):
     """The give-away form of the events page: the day and place, items by kind (`count_<kind>`
     fields), and the items named people took, one `卡号 种类` per line of `handouts`."""
 
@@ -142,7 +116,7 @@ class EventForm(PageForm):
         data["totals"] = {
             kind: form[f"count_{kind}"] for kind in kinds if form.get(f"count_{kind}", "").strip()
         }
-        return read_form(cls, data, kinds=kinds)
+        return read_form(cls, data, context={"kinds": tuple(kinds)})
 
     @field_validator("event_date", mode="before")
     @classmethod

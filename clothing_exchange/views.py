@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from clothing_exchange.schemas import EventForm, IntakeForm, StockAnswer, read_form
+from clothing_exchange.schemas import EventForm, IntakeForm, StockAnswer
 from clothing_exchange.services import reports
 from clothing_exchange.services.allowance import quarter_of
 from clothing_exchange.services.events import handouts_by_card, recent_events, record_event
@@ -21,6 +21,7 @@ from clothing_exchange.services.intake_file import (
 from clothing_exchange.services.stock import clothing_stock
 from core.auth import Role
 from core.errors import DomainError
+from core.forms import read_form
 from core.web import current_actor, db_session, now, roles_required, settings
 
 bp = Blueprint("clothing", __name__, url_prefix="/clothing", template_folder="templates")
@@ -69,7 +70,7 @@ def intake() -> ResponseReturnValue:
         return render_template(page, plan=None, form=request.form)
     cfg = settings()
     session = db_session()
-    form = read_form(IntakeForm, request.form.to_dict())
+    form = read_form(IntakeForm, request.form)
     upload = request.files.get("file")
     parsed: IntakeFile
     try:
@@ -109,7 +110,7 @@ def events() -> ResponseReturnValue:
     status = 200
     if request.method == "POST":
         try:
-            form = EventForm.from_page(request.form.to_dict(), kinds=cfg.clothing.kinds)
+            form = EventForm.from_page(request.form, kinds=cfg.clothing.kinds)
             record_event(
                 session,
                 event_date=form.event_date,

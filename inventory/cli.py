@@ -9,12 +9,12 @@ import click
 
 from core.cli import cli_context, input_file
 from core.errors import ValidationError
+from core.forms import read_input
 from inventory.schemas import (
     CountRequest,
     PriceChange,
     ReceiptRequest,
     WriteoffRequest,
-    parse_input,
 )
 from inventory.services.catalog import apply_import, import_catalog_file
 from inventory.services.counts import count_stock
@@ -111,7 +111,7 @@ def set_price(barcode: str, price: str | None, rate: str | None, reason: str) ->
     context = cli_context()
     with context.transaction() as session:
         p = require_product(session, barcode)
-        change = parse_input(
+        change = read_input(
             PriceChange, {"list_price": price, "discount_rate": rate, "reason": reason}
         )
         changes = change_price(
@@ -150,7 +150,7 @@ def receive(
     context = cli_context()
     with context.transaction() as session:
         p = require_product(session, barcode)
-        receipt = parse_input(
+        receipt = read_input(
             ReceiptRequest,
             {
                 "qty": qty,
@@ -184,9 +184,7 @@ def count(barcode: str, counted: str, reason: str) -> None:
     with context.transaction() as session:
         p = require_product(session, barcode)
         before = p.stock_milli
-        line = parse_input(
-            CountRequest, {"counted": counted, "reason": _reason(reason, "差异原因")}
-        )
+        line = read_input(CountRequest, {"counted": counted, "reason": _reason(reason, "差异原因")})
         m = count_stock(
             session, p, line.counted, reason=line.reason, at=context.now(), actor=context.actor
         )
@@ -207,7 +205,7 @@ def writeoff(barcode: str, qty: str, reason: str) -> None:
     context = cli_context()
     with context.transaction() as session:
         p = require_product(session, barcode)
-        line = parse_input(WriteoffRequest, {"qty": qty, "reason": _reason(reason, "报损原因")})
+        line = read_input(WriteoffRequest, {"qty": qty, "reason": _reason(reason, "报损原因")})
         write_off(session, p, line.qty, reason=line.reason, at=context.now(), actor=context.actor)
         click.echo(f"{p.name} 报损 {qty}{p.unit}，现库存 {format_qty(p.stock_milli)}{p.unit}")
 

@@ -1,26 +1,24 @@
 """What people type into the inventory package, validated once: the JSON API takes these models as
 request bodies, and the back-office pages and the command line validate their form fields and
-arguments through the very same models (`parse_input`). Quantities and amounts are read by the
-kernel's parsers (`core.fields`); the rules (the allowed rates, whole pieces, signs, what a
-donation is worth) are the services'. The models carry comments, not docstrings: a docstring
-would become their description in the OpenAPI document, which speaks Chinese."""
+arguments through the very same models (`core.forms.read_form`, `read_input`). Quantities and
+amounts are read by the kernel's parsers (`core.fields`); the rules (the allowed rates, whole
+pieces, signs, what a donation is worth) are the services'. The models carry comments, not
+docstrings: a docstring would become their description in the OpenAPI document, which speaks
+Chinese."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, TypedDict, TypeVar
+from typing import Annotated, TypedDict
 
-from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, WithJsonSchema
-from pydantic import ValidationError as PydanticValidationError
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
-from core.errors import DomainError, ValidationError
+from core.errors import DomainError
 from core.fields import FieldError, Quantity, parse_amount, parse_quantity
 from core.money import Money
-from core.web import ApiModel, describe_validation_error
+from core.web import ApiModel
 from inventory.services.pricing import parse_rate
-
-M = TypeVar("M", bound=BaseModel)
 
 
 def _amount(what: str) -> Callable[[object], Money]:
@@ -188,23 +186,3 @@ class NewProduct(ProductFields):
 class ProductEdit(ProductFields):
     active: bool = False
     reason: str = Field(default="后台修改", max_length=200, title="原因")
-
-
-def parse_input(model: type[M], data: Mapping[str, object], *, where: str = "") -> M:
-    """`data` (a page's form fields, a command's arguments) validated through `model`, the API's
-    own; a refusal is a ValidationError naming the field in Chinese, after `where` (第 2 行：)."""
-    try:
-        return model.model_validate(data)
-    except PydanticValidationError as exc:
-        raise ValidationError(where + _problem(exc, model)) from None
-
-
-def _problem(exc: PydanticValidationError, model: type[BaseModel]) -> str:
-    errors = exc.errors()
-    name = str(errors[0]["loc"][0]) if errors[0]["loc"] else ""
-    for error in errors:
-        if error["type"] == "value_error" and error["loc"][:1] == (name,):
-            return str((error.get("ctx") or {}).get("error", error["msg"]))  # names its field
-    field = model.model_fields.get(name)
-    label = field.title if field is not None and field.title else name
-    return describe_validation_error(exc).replace(f"字段 {name}", label, 1)

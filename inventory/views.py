@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 
 from core.auth import Role
 from core.errors import DomainError, NotFound, UnknownProduct, ValidationError
+from core.forms import read_form, read_input
 from core.web import current_actor, db_session, now, roles_required, settings
 from inventory.models import MOVEMENT_LABELS, SOURCE_LABELS, Product
 from inventory.schemas import (
@@ -20,7 +21,6 @@ from inventory.schemas import (
     ProductEdit,
     ReceiptRequest,
     WriteoffRequest,
-    parse_input,
 )
 from inventory.services.counts import count_stock
 from inventory.services.labels import barcode_svg
@@ -91,16 +91,6 @@ def products() -> ResponseReturnValue:
     return _render("inventory/products.html", products=found, q=q, category=category or "")
 
 
-def _product_form(model: type[NewProduct] | type[ProductEdit]) -> dict[str, str]:
-    """The form fields `model` knows; blank ones left out, so they take the model's default
-    (no rate: the category's; no barcode: an in-store code; no reason: 后台修改)."""
-    return {
-        name: request.form[name]
-        for name in model.model_fields
-        if name in request.form and request.form[name].strip()
-    }
-
-
 @bp.route("/products/new", methods=["GET", "POST"])
 @roles_required(Role.SUPERVISOR)
 def product_new() -> ResponseReturnValue:
@@ -108,7 +98,7 @@ def product_new() -> ResponseReturnValue:
     if request.method == "POST":
         session = db_session()
         try:
-            form = parse_input(NewProduct, _product_form(NewProduct))
+            form = read_form(NewProduct, request.form)
             product = create_product(
                 session,
                 barcode=form.barcode,
@@ -136,7 +126,7 @@ def product_edit(product_id: int) -> ResponseReturnValue:
     error = None
     if request.method == "POST":
         try:
-            form = parse_input(ProductEdit, _product_form(ProductEdit))
+            form = read_form(ProductEdit, request.form)
             changes = update_product(
                 session,
                 product,
@@ -204,7 +194,7 @@ def _book_receipts(lines: list[dict[str, str]], *, donation: bool, party: str) -
             raise UnknownProduct(f"{where}未找到条码 {line['barcode']}")
         fields = {"qty": line["qty"], "unit_cost": line["cost"] or None, "reference": reference}
         fields["donor" if donation else "supplier"] = party
-        receipt = parse_input(ReceiptRequest, fields, where=where)
+        receipt = read_input(ReceiptRequest, fields, where=where)
         receive_stock(
             session,
             product,
@@ -292,7 +282,7 @@ def stocktake() -> ResponseReturnValue:
                     continue
                 counted += 1
                 line_reason = request.form.get(f"reason_{product.id}", "").strip() or reason
-                line = parse_input(
+                line = read_input(
                     CountRequest,
                     {"counted": text, "reason": line_reason or "盘点"},
                     where=f"{product.name}：",
@@ -336,7 +326,7 @@ def writeoff() -> ResponseReturnValue:
             product = require_product(session, request.form.get("barcode", ""))
             if reason not in WRITEOFF_REASONS:
                 raise ValidationError("请选择报损原因")
-            line = parse_input(
+            line = read_input(
                 WriteoffRequest,
                 {
                     "qty": request.form.get("qty", ""),

@@ -5,14 +5,15 @@ template filters its pages use, and what every office page shares. The pages the
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 from flask import Blueprint, flash, redirect, request
 from werkzeug.wrappers import Response
 
-from cards.schemas import F, read_form
 from cards.services.text import mask_id_number, mask_name
 from core.auth import Role
 from core.errors import DomainError
+from core.forms import FormModel, read_form
 from core.web import db_session
 
 TEMPLATES = str(Path(__file__).parent.parent / "templates")  # cards/templates/cards/...
@@ -20,6 +21,8 @@ TEMPLATES = str(Path(__file__).parent.parent / "templates")  # cards/templates/c
 bp = Blueprint("cards", __name__, url_prefix="/cards", template_folder=TEMPLATES)
 
 BUREAU = (Role.BUREAU,)
+
+F = TypeVar("F", bound=FormModel)
 
 # Back-office menu entries: (label, endpoint, roles).
 NAV: list[tuple[str, str, tuple[str, ...]]] = [
@@ -41,7 +44,7 @@ def _mask_id(value: str | None) -> str:
 
 def form(model: type[F]) -> F:
     """The request's form through `model` (a refusal is a ValidationError naming the field)."""
-    return read_form(model, request.form.to_dict())
+    return read_form(model, request.form)
 
 
 def done(message: str, to: str) -> Response:

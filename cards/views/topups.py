@@ -8,11 +8,12 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from cards.models import TopUpRun
-from cards.schemas import TopUpForm, read_form
+from cards.schemas import TopUpForm
 from cards.services import topup, topup_preview
 from cards.services.topup_preview import TopUpPreview
 from cards.views.office import BUREAU, bp, done, refused
 from core.errors import DomainError, ValidationError
+from core.forms import read_form
 from core.periods import Month, PeriodError
 from core.web import current_actor, db_session, now, roles_required, settings
 
@@ -25,9 +26,7 @@ def topups() -> str | Response:
     session = db_session()
     shown = None
     error = None
-    month_text = read_form(TopUpForm, request.values.to_dict()).month or str(
-        Month.of(now(), config.tz)
-    )
+    month_text = read_form(TopUpForm, request.values).month or str(Month.of(now(), config.tz))
     if request.method == "POST":
         try:
             month = topup_preview.parse_month(month_text, at=now(), settings=config)

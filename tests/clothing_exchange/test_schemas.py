@@ -7,11 +7,12 @@ from datetime import date
 
 import pytest
 
-from clothing_exchange.schemas import EventForm, IntakeForm, StockAnswer, read_form
+from clothing_exchange.schemas import EventForm, IntakeForm, StockAnswer
 from clothing_exchange.services.events import CardHandout
 from clothing_exchange.services.stock import StockLine
 from core.config import Settings
 from core.errors import ValidationError
+from core.forms import read_form
 
 KINDS = Settings().clothing.kinds
 
