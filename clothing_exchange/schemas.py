@@ -11,7 +11,7 @@ from decimal import Decimal
 from pydantic import Field, ValidationInfo, field_validator
 
 from clothing_exchange.services.events import CardHandout
-from clothing_exchange.services.intake_file import MAX_COUNT, parse_date
+from clothing_exchange.services.intake_file import INTAKE_COLUMNS, MAX_COUNT, parse_date
 from clothing_exchange.services.stock import StockLine
 from core.fields import FieldError, parse_quantity
 from core.forms import FormModel, read_form
@@ -86,16 +86,15 @@ class IntakeForm(FormModel):
     def table(self) -> list[list[str]]:
         """The typed batch as a one-row intake table, header first, for the file's own reader
         (a typed batch is checked exactly as a row of a file is)."""
-        header = ["批次", "日期", "来源楼院", "重量kg", "分拣", "回收重量kg"]
-        row = [
-            self.batch_code,
-            self.intake_date,
-            self.collection_point,
-            self.weight_kg,
-            self.sorting,
-            self.recycled_kg,
-        ]
-        return [header, row]
+        cells = {
+            "batch_code": self.batch_code,
+            "intake_date": self.intake_date,
+            "collection_point": self.collection_point,
+            "weight_kg": self.weight_kg,
+            "sorting": self.sorting,
+            "recycled_kg": self.recycled_kg,
+        }
+        return [[INTAKE_COLUMNS.label(key) for key in cells], list(cells.values())]
 
 
 class EventForm(FormModel):

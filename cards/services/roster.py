@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from cards.models import Account, Beneficiary, RosterImport, StatusChange
 from cards.services.roster_file import (
     COMPARED,
-    FIELD_LABELS,
+    ROSTER_COLUMNS,
     FieldValue,
     RosterRow,
     RowError,
@@ -263,7 +263,7 @@ def describe_plan(
         "变更",
         [
             f"{r.name} {show(r.id_number)}："
-            + "，".join(f"{FIELD_LABELS[f]} {old} → {new}" for f, (old, new) in ch.items())
+            + "，".join(f"{ROSTER_COLUMNS.label(f)} {old} → {new}" for f, (old, new) in ch.items())
             for r, _, ch in plan.changed
         ],
     )

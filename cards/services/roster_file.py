@@ -15,28 +15,29 @@ from stdnum.cn import ric
 
 from cards.services.text import normalise_id_number, normalise_text
 from core.errors import ValidationError
-from core.tabular import raw_rows
+from core.tabular import Column, Columns, cell_text, raw_rows
 
-# Header spellings accepted for each field (Chinese as in the bureau's files, English too).
-HEADERS: dict[str, tuple[str, ...]] = {
-    "name": ("姓名", "name"),
-    "id_number": ("身份证号", "身份证号码", "证件号码", "公民身份号码", "id_number", "id"),
-    "category": ("类别", "救助类别", "category"),
-    "town": ("镇街", "乡镇街道", "乡镇(街道)", "街道", "town"),
-    "community": ("村社区", "村(社区)", "社区", "村", "community"),
-    "phone": ("联系电话", "电话", "手机", "手机号", "phone"),
-    "household_size": ("家庭人口", "人口", "household_size", "household"),
-}
-REQUIRED = ("name", "id_number", "category")
-FIELD_LABELS = {
-    "name": "姓名",
-    "id_number": "身份证号",
-    "category": "类别",
-    "town": "镇街",
-    "community": "村社区",
-    "phone": "联系电话",
-    "household_size": "家庭人口",
-}
+# The roster's columns: the headers accepted for each (Chinese as in the bureau's files, English
+# too); the first is its label in messages.
+ROSTER_COLUMNS = Columns(
+    Column("name", "姓名", "name", required=True),
+    Column(
+        "id_number",
+        "身份证号",
+        "身份证号码",
+        "证件号码",
+        "公民身份号码",
+        "id_number",
+        "id",
+        required=True,
+    ),
+    Column("category", "类别", "救助类别", "category", required=True),
+    Column("town", "镇街", "乡镇街道", "乡镇(街道)", "街道", "town"),
+    Column("community", "村社区", "村(社区)", "社区", "村", "community"),
+    Column("phone", "联系电话", "电话", "手机", "手机号", "phone"),
+    Column("household_size", "家庭人口", "人口", "household_size", "household"),
+)
+
 FieldValue = str | int  # a compared field's value
 COMPARED = ("name", "category", "town", "community", "phone", "household_size")
 _SCIENTIFIC = re.compile(r"^[0-9](\.[0-9]+)?E\+?[0-9]+$", re.IGNORECASE)
@@ -71,26 +72,6 @@ class RowError:
         return f"第 {self.row} 行：{self.message}"
 
 
-def _header_map(header: Sequence[object]) -> dict[str, int]:
-    wanted = {
-        normalise_text(alias).lower(): name
-        for name, aliases in HEADERS.items()
-        for alias in aliases
-    }
-    found: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        key = normalise_text(str(cell or "")).lower()
-        name = wanted.get(key)
-        if name is not None and name not in found:
-            found[name] = index
-    missing = [FIELD_LABELS[f] for f in REQUIRED if f not in found]
-    if missing:
-        raise ValidationError(
-            f"第 1 行（表头）缺少列：{'、'.join(missing)}（应有：姓名、身份证号、类别）"
-        )
-    return found
-
-
 def check_id_number(raw: object, *, today: date) -> tuple[str, str | None]:
     """(normalised number, None) or (what was given, the reason it is refused)."""
     if isinstance(raw, int | float) and not isinstance(raw, bool):
@@ -119,20 +100,6 @@ def check_id_number(raw: object, *, today: date) -> tuple[str, str | None]:
     return text, None
 
 
-def _cell(row: Sequence[object], index: int | None) -> object:
-    if index is None or index >= len(row):
-        return None
-    return row[index]
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def read_roster(
     data: bytes,
     filename: str,
@@ -147,7 +114,7 @@ def read_roster(
         header = next(rows)
     except StopIteration:
         raise ValidationError("文件是空的（没有表头）") from None
-    columns = _header_map(header)
+    columns = ROSTER_COLUMNS.locate(header)
     valid: list[RosterRow] = []
     errors: list[RowError] = []
     first_seen: dict[str, int] = {}
@@ -156,24 +123,24 @@ def read_roster(
     for number, raw in enumerate(rows, start=2):
         if progress is not None and number % 1000 == 0:
             progress(1000)
-        if not raw or all(_text(c) == "" for c in raw):
+        if not raw or all(cell_text(c) == "" for c in raw):
             continue
         read += 1
         problems: list[str] = []
-        id_number, id_problem = check_id_number(_cell(raw, columns["id_number"]), today=today)
+        id_number, id_problem = check_id_number(columns.value(raw, "id_number"), today=today)
         if id_problem:
             problems.append(id_problem)
-        name = normalise_name(_text(_cell(raw, columns["name"])))
+        name = normalise_name(columns.text(raw, "name"))
         if not name:
             problems.append("缺少姓名")
         elif len(name) > 64:
             problems.append("姓名太长")
-        category = normalise_text(_text(_cell(raw, columns["category"])))
+        category = normalise_text(columns.text(raw, "category"))
         if not category:
             problems.append("缺少类别")
         elif category not in allowed:
             problems.append(f"类别“{category}”无效，可选：{'、'.join(categories)}")
-        size_text = normalise_text(_text(_cell(raw, columns.get("household_size"))))
+        size_text = normalise_text(columns.text(raw, "household_size"))
         household = 1
         if size_text:
             if size_text.isdigit() and 1 <= int(size_text) <= 99:
@@ -195,9 +162,9 @@ def read_roster(
                 id_number=id_number,
                 name=name,
                 category=category,
-                town=_text(_cell(raw, columns.get("town")))[:64],
-                community=_text(_cell(raw, columns.get("community")))[:64],
-                phone=normalise_text(_text(_cell(raw, columns.get("phone")))).replace("-", "")[:32],
+                town=columns.text(raw, "town")[:64],
+                community=columns.text(raw, "community")[:64],
+                phone=normalise_text(columns.text(raw, "phone")).replace("-", "")[:32],
                 household_size=household,
             )
         )

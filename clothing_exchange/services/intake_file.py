@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from core import tabular
 from core.errors import ValidationError
+from core.tabular import Column, Columns, Header
 
 # Sizes the sorters use: letter sizes, one-size (均码) and children's heights (童110 = 110 cm).
 SIZE_PATTERN = re.compile(r"^(XS|S|M|L|XL|XXL|XXXL|[2-5]XL|均码|童[5-9][0-9]|童1[0-7][0-9])$")
@@ -25,24 +26,33 @@ SEASONS: tuple[str, ...] = ("春秋", "夏", "冬", "四季")
 WEIGHT_DECIMALS = 3
 MAX_COUNT = 100_000
 
-# Column names: Chinese as in the bureau's files, English accepted too.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "batch_code": ("批次", "批次号", "batch", "batch_code"),
-    "intake_date": ("日期", "date", "intake_date"),
-    "collection_point": ("来源楼院", "楼院", "回收点", "collection_point", "source"),
-    "weight_kg": ("重量kg", "重量", "重量(kg)", "重量（kg）", "weight_kg", "weight"),
-    "sorting": ("分拣", "分拣结果", "sorted", "sorting"),
-    "recycled_kg": ("回收重量kg", "送回收kg", "回收kg", "recycled_kg"),
-}
-REQUIRED = ("batch_code", "intake_date", "collection_point", "weight_kg", "sorting")
-FIELD_LABELS = {
-    "batch_code": "批次",
-    "intake_date": "日期",
-    "collection_point": "来源楼院",
-    "weight_kg": "重量kg",
-    "sorting": "分拣",
-    "recycled_kg": "回收重量kg",
-}
+# The intake file's columns: Chinese as in the bureau's files (the first is the label), English
+# accepted too.
+INTAKE_COLUMNS = Columns(
+    Column("batch_code", "批次", "批次号", "batch", "batch_code", required=True),
+    Column("intake_date", "日期", "date", "intake_date", required=True),
+    Column(
+        "collection_point",
+        "来源楼院",
+        "楼院",
+        "回收点",
+        "collection_point",
+        "source",
+        required=True,
+    ),
+    Column(
+        "weight_kg",
+        "重量kg",
+        "重量",
+        "重量(kg)",
+        "重量（kg）",
+        "weight_kg",
+        "weight",
+        required=True,
+    ),
+    Column("sorting", "分拣", "分拣结果", "sorted", "sorting", required=True),
+    Column("recycled_kg", "回收重量kg", "送回收kg", "回收kg", "recycled_kg"),
+)
 
 
 class IntakeFileError(ValueError):
@@ -139,20 +149,12 @@ def read_table(data: bytes, filename: str) -> list[list[str]]:
         raise IntakeFileError(exc.message) from None
 
 
-def _header_map(header: Sequence[str]) -> dict[str, int]:
-    wanted = {alias.strip().lower(): name for name, aliases in COLUMNS.items() for alias in aliases}
-    found: dict[str, int] = {}
-    for index, title in enumerate(header):
-        name = wanted.get(title.strip().lower().replace(" ", ""))
-        if name is not None and name not in found:
-            found[name] = index
-    missing = [FIELD_LABELS[name] for name in REQUIRED if name not in found]
-    if missing:
-        raise IntakeFileError(
-            f"第 1 行（表头）缺少列：{'、'.join(missing)}；"
-            f"应有：{'、'.join(FIELD_LABELS[n] for n in REQUIRED)}"
-        )
-    return found
+def _locate_columns(header: Sequence[str]) -> Header:
+    """Where each column is in the header row (row 1); IntakeFileError naming the missing ones."""
+    try:
+        return INTAKE_COLUMNS.locate(header)
+    except ValidationError as exc:
+        raise IntakeFileError(exc.message) from None
 
 
 # --- parsing cells ----------------------------------------------------------------------------
@@ -240,18 +242,17 @@ def parse_sorting(text: str, kinds: Sequence[str]) -> tuple[list[SortedLine], li
 def _parse_row(
     number: int,
     cells: Sequence[str],
-    columns: dict[str, int],
+    columns: Header,
     kinds: Sequence[str],
     seen: dict[str, int],
 ) -> tuple[IntakeRow | None, list[RowProblem]]:
     problems: list[RowProblem] = []
 
     def cell(name: str) -> str:
-        index = columns.get(name)
-        return cells[index].strip() if index is not None and index < len(cells) else ""
+        return columns.text(cells, name)
 
     def bad(name: str, value: str, reason: str) -> None:
-        problems.append(RowProblem(number, FIELD_LABELS[name], value, reason))
+        problems.append(RowProblem(number, INTAKE_COLUMNS.label(name), value, reason))
 
     code = cell("batch_code")
     if not code:
@@ -305,7 +306,7 @@ def parse_table(table: list[list[str]], *, kinds: Sequence[str]) -> IntakeFile:
     """Parse a whole table, header first."""
     if not table or not any(cell for cell in table[0]):
         raise IntakeFileError("文件为空或缺少表头（第 1 行）")
-    columns = _header_map(table[0])
+    columns = _locate_columns(table[0])
     result = IntakeFile()
     seen: dict[str, int] = {}
     for number, cells in enumerate(table[1:], start=2):

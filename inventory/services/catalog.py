@@ -21,7 +21,7 @@ from core.config import Settings
 from core.errors import DomainError, ValidationError
 from core.fields import FieldError, parse_amount, parse_quantity
 from core.money import Money
-from core.tabular import read_table
+from core.tabular import Column, Columns, read_table
 from inventory.models import Product
 from inventory.services.prices import default_rate, validate_rate
 from inventory.services.pricing import format_qty, parse_rate, qty_to_milli, rate_to_bp
@@ -31,22 +31,23 @@ from inventory.services.scale import validate_barcode
 
 T = TypeVar("T")
 
-HEADERS: dict[str, tuple[str, ...]] = {
-    "barcode": ("条码", "条形码", "商品条码", "barcode", "ean"),
-    "name": ("品名", "商品名称", "名称", "name"),
-    "spec": ("规格", "spec", "specification"),
-    "unit": ("单位", "unit"),
-    "category": ("分类", "类别", "category"),
-    "list_price": ("标价", "零售价", "list_price", "price"),
-    "discount_rate": ("慈善折扣率", "折扣率", "discount_rate", "rate"),
-    "source": ("来源", "source"),
-    "stock": ("库存", "期初库存", "stock"),
-    "reorder_level": ("预警库存", "reorder_level"),
-    "weighed": ("称重", "weighed"),
-    "clothing": ("衣物", "clothing"),
-}
-REQUIRED = ("barcode", "name", "unit", "list_price")
-LABELS = {key: names[0] for key, names in HEADERS.items()}
+# The catalog's columns: the Chinese headers of products.csv first (their labels), then the
+# other spellings accepted, English too.
+CATALOG_COLUMNS = Columns(
+    Column("barcode", "条码", "条形码", "商品条码", "barcode", "ean", required=True),
+    Column("name", "品名", "商品名称", "名称", "name", required=True),
+    Column("spec", "规格", "spec", "specification"),
+    Column("unit", "单位", "unit", required=True),
+    Column("category", "分类", "类别", "category"),
+    Column("list_price", "标价", "零售价", "list_price", "price", required=True),
+    Column("discount_rate", "慈善折扣率", "折扣率", "discount_rate", "rate"),
+    Column("source", "来源", "source"),
+    Column("stock", "库存", "期初库存", "stock"),
+    Column("reorder_level", "预警库存", "reorder_level"),
+    Column("weighed", "称重", "weighed"),
+    Column("clothing", "衣物", "clothing"),
+)
+
 SOURCE_WORDS = {
     "采购": "purchased",
     "purchased": "purchased",
@@ -104,21 +105,6 @@ class ImportPlan:
 
 
 # --- reading ---------------------------------------------------------------------------------
-
-
-def _columns(header: list[str]) -> dict[str, int]:
-    wanted = {alias.lower(): key for key, aliases in HEADERS.items() for alias in aliases}
-    columns: dict[str, int] = {}
-    for index, name in enumerate(header):
-        key = wanted.get(name.strip().lower().replace(" ", ""))
-        if key is not None and key not in columns:
-            columns[key] = index
-    missing = [LABELS[k] for k in REQUIRED if k not in columns]
-    if missing:
-        raise ValidationError(
-            f"第 1 行（表头）缺少列：{'、'.join(missing)}；应有 {'、'.join(LABELS.values())}"
-        )
-    return columns
 
 
 def _qty(text: str, *, label: str, weighed: bool) -> Decimal:
@@ -225,14 +211,14 @@ def plan_import(session: Session, data: bytes, filename: str, settings: Settings
     table = read_table(data, filename)
     if not table:
         raise ValidationError(f"文件 {filename} 是空的")
-    columns = _columns(table[0])
+    columns = CATALOG_COLUMNS.locate(table[0])
     seen: dict[str, int] = {}
     parsed: list[CatalogRow] = []
     for number, raw in enumerate(table[1:], start=2):
         if not any(c.strip() for c in raw):
             continue
         plan.rows += 1
-        cells = {key: (raw[i].strip() if i < len(raw) else "") for key, i in columns.items()}
+        cells = columns.texts(raw)
         try:
             row = _parse_row(number, cells, settings)
         except ValidationError as exc:
