@@ -17,6 +17,7 @@ from sqlalchemy import Engine, MetaData
 
 import cards.models
 import clothing_exchange.models
+import core.audit
 import core.auth
 import inventory.models
 import pos.models
@@ -25,6 +26,7 @@ from core.db import Base
 
 # Imported for their side effect: their tables join Base.metadata.
 _MODEL_MODULES = (
+    core.audit,
     core.auth,
     cards.models,
     inventory.models,
