@@ -118,6 +118,7 @@ def create_app(
         db=database or Database(settings.database.url),
         clock=clock or (lambda: datetime.now(UTC)),
         demo=demo,
+        testing=testing,
     )
     cards.hooks.install(
         app, CardsHooks(clothing_allowance=clothing_exchange.services.allowance_for(settings))
