@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cards import hooks
 from cards.models import Beneficiary
 from cards.services import ClothingStatus
 from clothing_exchange.intake import IntakeFile, IntakeRow, RowProblem, to_milli
@@ -304,6 +305,23 @@ def status_for(
         last_taken_at=state.last_taken_at,
         next_available=state.next_available,
     )
+
+
+def allowance_for(settings: Settings) -> hooks.ClothingAllowance:
+    """The clothing allowance under these settings, as the cards package is handed it (a
+    closure; no module state)."""
+
+    def answer(session: Session, beneficiary_id: int, at: datetime) -> hooks.ClothingStatus:
+        status = status_for(session, beneficiary_id, at, settings=settings)
+        return hooks.ClothingStatus(
+            quarter=status.quarter,
+            allowed=status.allowed,
+            used=status.used,
+            last_taken_at=status.last_taken_at,
+            next_available=status.next_available,
+        )
+
+    return answer
 
 
 def _active_beneficiary(session: Session, beneficiary_id: int) -> Beneficiary:

@@ -15,7 +15,7 @@ from cards.services import freeze_card, set_status
 from core.auth import Role
 from core.money import Money
 from pos.models import Sale
-from pos.verify import verify_all
+from pos.services.verify import verify_all
 from tests.pos.conftest import ACTOR
 
 

@@ -1,9 +1,11 @@
-"""Checkout and refunds: one sale in one transaction (lines at the prices of the moment, stock
-movements, the card debit, clothing claims), idempotent by the client's reference.
+"""Checkout: a cart priced by the rules (the quote the terminal shows at every scan), and one sale
+in one transaction (lines at the prices of the moment, stock movements, the card debit, clothing
+claims, the receipt queued), idempotent by the client's reference.
 
 Tender rules (CONTRACT): with a card the charity price applies; without one the list price and
-cash only. The card pays at most the balance and at most the total; cash makes up the rest and
-only cash gives change. Payments that do not cover the total are refused (`payment_mismatch`).
+cash only. The card pays at most the balance and at most the total (`card_tender`); cash makes up
+the rest and only cash gives change. Payments that do not cover the total are refused
+(`payment_mismatch`).
 """
 
 from __future__ import annotations
@@ -14,24 +16,27 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cards import ledger
+from cards.hooks import ClothingAllowance
 from cards.models import Card, Proxy
 from cards.services import card_for_payment, mask_name
-from clothing_exchange.services import claim_for_sale, release_claims, status_for
+from clothing_exchange.services import claim_for_sale
 from core.auth import Actor
 from core.config import Settings
-from core.errors import Conflict, NotFound, PaymentMismatch, ValidationError
+from core.errors import PaymentMismatch, ValidationError
 from core.money import Money
 from core.periods import local_date
 from inventory.models import Product
 from inventory.services import LinePrice, lookup, price_line, price_scan, record_movement
-from pos.models import Refund, RefundLine, Sale, SaleLine, Shift
-from pos.shifts import shift_for_work
+from pos.models import MILLI, Sale, SaleLine
+from pos.printing.models import PrintJob
+from pos.services.receipts import queue_sale_receipt
+from pos.services.sales import sale_by_ref
+from pos.services.shifts import shift_for_work
 
-MILLI = Decimal(1000)
 MAX_LINES = 200
 
 
@@ -71,24 +76,35 @@ class Quote:
 
 
 @dataclass(frozen=True)
+class Tender:
+    """How a total splits between a card and cash."""
+
+    card_pays: Money
+    cash_due: Money
+    balance_after: Money
+
+
+def card_tender(total: Money, balance: Money) -> Tender:
+    """The card pays at most its balance and at most the total; cash makes up the rest."""
+    card_pays = min(balance, total)
+    return Tender(
+        card_pays=card_pays, cash_due=total - card_pays, balance_after=balance - card_pays
+    )
+
+
+@dataclass(frozen=True)
 class CheckoutResult:
+    """The sale made, or the earlier sale of the same `client_ref` (`replayed`: nothing was
+    written, the caller has nothing to commit). `receipt` is the receipt queued with a new sale."""
+
     sale: Sale
     replayed: bool
+    receipt: PrintJob | None = None
 
 
-def _qty_milli(qty: Decimal) -> int:
+def qty_milli(qty: Decimal) -> int:
+    """A quantity in the integer thousandths the tables keep."""
     return int(qty * MILLI)
-
-
-def sale_by_ref(session: Session, client_ref: str) -> Sale | None:
-    return session.scalar(select(Sale).where(Sale.client_ref == client_ref))
-
-
-def get_sale(session: Session, sale_no: str) -> Sale:
-    sale = session.scalar(select(Sale).where(Sale.sale_no == sale_no.strip()))
-    if sale is None:
-        raise NotFound(f"未找到销售单 {sale_no}")
-    return sale
 
 
 def quote(
@@ -155,8 +171,10 @@ def checkout(
     actor: Actor,
     terminal: str,
     settings: Settings,
+    allowance: ClothingAllowance | None,
 ) -> CheckoutResult:
-    """Make one sale, whole or not at all (the caller commits). A `client_ref` seen before
+    """Make one sale with its receipt queued, whole or not at all (the caller commits). A
+    `client_ref` seen before, even one a concurrent request is committing at this very moment,
     answers the earlier sale and changes nothing."""
     ref = request.client_ref.strip()
     if not ref:
@@ -193,8 +211,17 @@ def checkout(
         change_fen=change.fen,
         clothing_items=q.clothing_items,
     )
-    session.add(sale)
-    session.flush()  # a replayed client_ref that raced us fails here (unique key)
+    try:
+        with session.begin_nested():
+            session.add(sale)
+            session.flush()
+    except IntegrityError:
+        # The same client_ref committed by a concurrent request (the unique key refused ours,
+        # after waiting for it): answer that sale.
+        existing = sale_by_ref(session, ref)
+        if existing is None:
+            raise
+        return CheckoutResult(existing, replayed=True)
     sale.sale_no = f"{local_date(at, settings.tz):%Y%m%d}-{shift.terminal}-{sale.id:06d}"
     for number, line in enumerate(q.lines, start=1):
         sale.lines.append(
@@ -205,7 +232,7 @@ def checkout(
                 name=line.product.name,
                 spec=line.product.spec,
                 unit=line.product.unit,
-                qty_milli=_qty_milli(line.qty),
+                qty_milli=qty_milli(line.qty),
                 weighed=line.product.weighed,
                 clothing=line.product.clothing,
                 unit_list_fen=line.price.unit_list.fen,
@@ -251,7 +278,10 @@ def checkout(
             )
         sale.card_balance_after_fen = ledger.balance(session, card.account_id).fen
     session.flush()
-    return CheckoutResult(sale, replayed=False)
+    receipt = queue_sale_receipt(
+        session, sale, settings=settings, at=at, actor=actor, allowance=allowance
+    )
+    return CheckoutResult(sale, replayed=False, receipt=receipt)
 
 
 def _proxy(session: Session, card: Card | None, proxy_id: int | None) -> Proxy | None:
@@ -263,183 +293,3 @@ def _proxy(session: Session, card: Card | None, proxy_id: int | None) -> Proxy |
     if proxy is None or proxy.beneficiary_id != card.account.beneficiary_id:
         raise ValidationError(f"代领人 {proxy_id} 不是此卡持有人登记的代领人")
     return proxy
-
-
-# --- refunds --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RefundRequest:
-    reason: str
-    lines: Sequence[LineRequest] | None = None  # None: everything not yet refunded
-    void: bool = False
-
-
-def _remaining_milli(line: SaleLine) -> int:
-    return line.qty_milli - line.refunded_milli
-
-
-def _line_amount(line: SaleLine, milli: int) -> Money:
-    """What `milli` thousandths of a line are worth: proportional, half up; the last units take
-    whatever is left, so the refunds of a line add up to exactly what was paid for it."""
-    left = line.total_fen - line.refunded_fen
-    if milli == _remaining_milli(line):
-        return Money(left)
-    share = Money(line.total_fen).multiply(Decimal(milli) / Decimal(line.qty_milli))
-    return Money(min(share.fen, left))
-
-
-def _allocate(sale: Sale, request: RefundRequest) -> list[tuple[SaleLine, int]]:
-    if request.lines is None:
-        picks = [(line, _remaining_milli(line)) for line in sale.lines if _remaining_milli(line)]
-        if not picks:
-            raise Conflict(f"销售单 {sale.sale_no} 已全部退货")
-        return picks
-    if not request.lines:
-        raise ValidationError("退货行为空：不填 lines 表示整单退货")
-    wanted: dict[str, int] = {}
-    for index, item in enumerate(request.lines, start=1):
-        if item.qty is not None and item.qty <= 0:
-            raise ValidationError(f"第 {index} 行：退货数量必须大于零")
-        qty = item.qty if item.qty is not None else Decimal(1)
-        wanted[item.barcode] = wanted.get(item.barcode, 0) + _qty_milli(qty)
-    picks: list[tuple[SaleLine, int]] = []
-    for barcode, milli in wanted.items():
-        candidates = [line for line in sale.lines if line.barcode == barcode]
-        if not candidates:
-            raise ValidationError(f"销售单 {sale.sale_no} 中没有条码为 {barcode} 的商品")
-        available = sum(_remaining_milli(line) for line in candidates)
-        if milli > available:
-            raise ValidationError(
-                f"条码 {barcode} 最多还能退 {Decimal(available) / MILLI:f}，"
-                f"本次要退 {Decimal(milli) / MILLI:f}"
-            )
-        for line in candidates:
-            take = min(milli, _remaining_milli(line))
-            if take:
-                picks.append((line, take))
-                milli -= take
-    return picks
-
-
-def refund(
-    session: Session,
-    sale_no: str,
-    request: RefundRequest,
-    *,
-    at: datetime,
-    actor: Actor,
-    settings: Settings,
-) -> Refund:
-    """Return money to the same tenders (card first, up to what the card paid, then cash), goods
-    to stock and clothing allowance to the quarter. Never more than was paid. A void is a whole
-    refund of a sale whose shift is still open."""
-    reason = request.reason.strip()
-    if not reason:
-        raise ValidationError("退货必须填写原因")
-    sale = get_sale(session, sale_no)
-    if request.void:
-        if sale.refunds:
-            raise Conflict(f"销售单 {sale.sale_no} 已有退货，不能作废")
-        if session.get(Shift, sale.shift_id).status != "open":  # type: ignore[union-attr]
-            raise Conflict(f"销售单 {sale.sale_no} 所在班次已交班，只能退货不能作废")
-        if request.lines is not None:
-            raise ValidationError("作废是整单的：不要填写 lines")
-    picks = _allocate(sale, request)
-    amounts = [(line, milli, _line_amount(line, milli)) for line, milli in picks]
-    total = sum((amount for _, _, amount in amounts), Money.zero())
-    card_refunded = sum(r.card_fen for r in sale.refunds)
-    card_part = Money(min(total.fen, sale.paid_card_fen - card_refunded))
-    cash_part = total - card_part
-    shift = _refund_shift(session, sale, actor=actor, at=at, needs_cash=bool(cash_part))
-    number = len(sale.refunds) + 1
-    record = Refund(
-        refund_no=f"{sale.sale_no}-R{number}",
-        sale_id=sale.id,
-        shift_id=shift.id,
-        kind="void" if request.void else "refund",
-        at=at,
-        actor_id=actor.user_id,
-        actor_name=actor.name,
-        reason=reason,
-        card_fen=card_part.fen,
-        cash_fen=cash_part.fen,
-    )
-    session.add(record)
-    clothing_back = 0
-    # In product order, like checkout (see there): no deadlock between concurrent sales/refunds.
-    for line, milli, amount in sorted(amounts, key=lambda a: (a[0].product_id, a[0].id)):
-        line.refunded_milli += milli
-        line.refunded_fen += amount.fen
-        record.lines.append(
-            RefundLine(sale_line_id=line.id, qty_milli=milli, amount_fen=amount.fen)
-        )
-        product = session.get(Product, line.product_id)
-        assert product is not None  # a sale line's product is never deleted (FK)
-        qty = Decimal(milli) / MILLI
-        record_movement(
-            session,
-            product,
-            qty,
-            "refund",
-            at=at,
-            actor=actor,
-            reference=record.refund_no,
-            reason=reason,
-        )
-        if line.clothing:
-            clothing_back += release_claims(
-                session,
-                sale_no=sale.sale_no,
-                product_id=line.product_id,
-                qty=int(qty),
-                at=at,
-                actor=actor,
-            )
-    record.clothing_items = clothing_back
-    session.flush()
-    if card_part and sale.account_id is not None:
-        record.ledger_txn_id = ledger.credit_refund(
-            session,
-            sale.account_id,
-            card_part,
-            sale_no=sale.sale_no,
-            refund_no=record.refund_no,
-            at=at,
-            actor=actor,
-        )
-    session.flush()
-    return record
-
-
-def _refund_shift(
-    session: Session, sale: Sale, *, actor: Actor, at: datetime, needs_cash: bool
-) -> Shift:
-    """Cash comes out of a drawer: the sale's shift while open, else the open shift of the same
-    terminal, else the acting supervisor's own (opened with a zero float)."""
-    shift = session.get(Shift, sale.shift_id)
-    if shift is not None and shift.status == "open":
-        return shift
-    same_terminal = session.scalar(
-        select(Shift)
-        .where(Shift.terminal == sale.terminal, Shift.status == "open")
-        .order_by(Shift.id.desc())
-        .limit(1)
-    )
-    if same_terminal is not None:
-        return same_terminal
-    return shift_for_work(session, actor=actor, terminal=sale.terminal, at=at)
-
-
-def clothing_left(
-    session: Session, sale: Sale, *, at: datetime, settings: Settings
-) -> tuple[int, int]:
-    """(used, left) of the card holder's quarter after this sale."""
-    if sale.beneficiary_id is None:
-        return 0, 0
-    status = status_for(session, sale.beneficiary_id, at, settings=settings)
-    return status.used, max(status.allowed - status.used, 0)
-
-
-def count_sales(session: Session) -> int:
-    return session.scalar(select(func.count(Sale.id))) or 0
