@@ -188,36 +188,37 @@ def checkout(
     proxy = _proxy(session, card, request.proxy_id)
     if actor.user_id is None:
         raise ValidationError("收银需要员工账号")
-    shift = shift_for_work(session, actor=actor, terminal=terminal, at=at)
-    sale = Sale(
-        sale_no=f"tmp-{secrets.token_hex(8)}",
-        client_ref=ref,
-        shift_id=shift.id,
-        terminal=shift.terminal,
-        at=at,
-        actor_id=actor.user_id,
-        actor_name=actor.name,
-        card_id=card.id if card else None,
-        account_id=card.account_id if card else None,
-        beneficiary_id=card.account.beneficiary_id if card else None,
-        holder_masked=mask_name(card.account.beneficiary.name) if card else None,
-        proxy_id=proxy.id if proxy else None,
-        proxy_name=proxy.name if proxy else None,
-        list_total_fen=q.list_total.fen,
-        discount_total_fen=q.discount_total.fen,
-        total_fen=q.total.fen,
-        paid_card_fen=request.paid_card.fen,
-        paid_cash_fen=request.paid_cash.fen,
-        change_fen=change.fen,
-        clothing_items=q.clothing_items,
-    )
     try:
+        # One savepoint for the shift this sale may open and the sale's row: a concurrent request
+        # that committed the same client_ref makes our insert fail on the unique key (after
+        # waiting for it), and then neither is left behind.
         with session.begin_nested():
+            shift = shift_for_work(session, actor=actor, terminal=terminal, at=at)
+            sale = Sale(
+                sale_no=f"tmp-{secrets.token_hex(8)}",
+                client_ref=ref,
+                shift_id=shift.id,
+                terminal=shift.terminal,
+                at=at,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                card_id=card.id if card else None,
+                account_id=card.account_id if card else None,
+                beneficiary_id=card.account.beneficiary_id if card else None,
+                holder_masked=mask_name(card.account.beneficiary.name) if card else None,
+                proxy_id=proxy.id if proxy else None,
+                proxy_name=proxy.name if proxy else None,
+                list_total_fen=q.list_total.fen,
+                discount_total_fen=q.discount_total.fen,
+                total_fen=q.total.fen,
+                paid_card_fen=request.paid_card.fen,
+                paid_cash_fen=request.paid_cash.fen,
+                change_fen=change.fen,
+                clothing_items=q.clothing_items,
+            )
             session.add(sale)
             session.flush()
     except IntegrityError:
-        # The same client_ref committed by a concurrent request (the unique key refused ours,
-        # after waiting for it): answer that sale.
         existing = sale_by_ref(session, ref)
         if existing is None:
             raise
