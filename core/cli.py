@@ -26,6 +26,7 @@ from core.auth import Actor
 from core.config import ConfigError, Settings, load_settings
 from core.db import Database, DatabaseUnavailable, check_connection, is_empty
 from core.errors import DomainError, ValidationError
+from core.keys import DataKeyError, DataKeys, resolve_keys
 from core.money import MoneyError
 from core.periods import PeriodError
 
@@ -38,6 +39,7 @@ class CliContext:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     _settings: Settings | None = None
     _db: Database | None = None
+    _keys: DataKeys | None = None
 
     @property
     def settings(self) -> Settings:
@@ -87,6 +89,16 @@ class CliContext:
 
     def now(self) -> datetime:
         return self.clock()
+
+    @property
+    def keys(self) -> DataKeys:
+        """The data key (`security.data_key`, or the demo store's key file beside its database);
+        resolved only by commands that need it, so `init` and `user add` work without one."""
+        if self._keys is None:
+            self._keys = resolve_keys(
+                self.settings.security.data_key, self.settings.instance_dir, demo=False
+            )
+        return self._keys
 
     @property
     def actor(self) -> Actor:
@@ -192,7 +204,7 @@ class CharityGroup(click.Group):
             return super().invoke(ctx)
         except DomainError as exc:
             fail(f"错误：{exc.message}")
-        except (ConfigError, DatabaseUnavailable, MoneyError, PeriodError) as exc:
+        except (ConfigError, DataKeyError, DatabaseUnavailable, MoneyError, PeriodError) as exc:
             fail(f"错误：{exc}")
         except DataError as exc:  # e.g. an amount beyond PostgreSQL's integer column
             fail(f"错误：数值超出数据库允许的范围（{_db_reason(exc)}），未写入任何数据")

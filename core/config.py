@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BeforeValidator, PlainValidator, TypeAdapter, model_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.dataclasses import dataclass
+from sqlalchemy.engine import make_url
 
 from core.money import Money, MoneyError
 
@@ -392,6 +393,17 @@ class Settings:
     @property
     def tz(self) -> ZoneInfo:
         return self.store.tz
+
+    @property
+    def instance_dir(self) -> Path:
+        """The folder of the store's private files (the demo data key, uploads waiting for
+        confirmation, backups): beside a SQLite database, else `var/` in the working folder."""
+        url = make_url(self.database.url)
+        name = url.database or ""
+        if url.get_backend_name() == "sqlite" and name not in ("", ":memory:"):
+            if not name.startswith("file:"):
+                return Path(name).resolve().parent
+        return Path("var").resolve()
 
     def with_overrides(self, **sections: Mapping[str, object]) -> Settings:
         """A copy with some keys replaced, validated like a file: `with_overrides(store={...})`.

@@ -95,3 +95,18 @@ def demo_key(folder: Path) -> DataKeys:
         with os.fdopen(descriptor, "w", encoding="ascii") as handle:
             handle.write(new_key_text() + "\n")
     return DataKeys.from_text(path.read_text(encoding="ascii"), what=str(path))
+
+
+def resolve_keys(data_key: str, instance_dir: Path, *, demo: bool) -> DataKeys:
+    """The keys a running store uses: `security.data_key` when set; a demo store's own key
+    (made on first use); or the key file a demo store left in `instance_dir`, so the command
+    line works on the demo database. Otherwise the key is missing: a refusal naming it."""
+    if data_key:
+        return DataKeys.from_text(data_key)
+    if demo or (instance_dir / "demo-data-key").exists():
+        return demo_key(instance_dir)
+    raise DataKeyError(
+        "未设置 security.data_key（或环境变量 CHARITY_DATA_KEY）：正式运行必须设置，"
+        '它加密身份证号与电话并为账本加封；可用 python -c "import base64,secrets;'
+        'print(base64.b64encode(secrets.token_bytes(32)).decode())" 生成，并保存在数据库以外'
+    )

@@ -32,6 +32,7 @@ from core.errors import (
     Unauthorized,
     ValidationError,
 )
+from core.keys import DataKeys, resolve_keys
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,10 +46,29 @@ class AppState:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     demo: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
+    testing: bool = False
+    _keys: DataKeys | None = field(default=None, repr=False)
+
+    @property
+    def keys(self) -> DataKeys:
+        """The data key and its subkeys, resolved on first use (a demo or test app makes its
+        own, kept beside its database; anything else needs `security.data_key`)."""
+        if self._keys is None:
+            self._keys = resolve_keys(
+                self.settings.security.data_key,
+                self.settings.instance_dir,
+                demo=self.demo or self.testing,
+            )
+        return self._keys
 
 
 def app_state(app: Flask | None = None) -> AppState:
     return cast(AppState, (app or current_app).extensions["charity"])
+
+
+def data_keys() -> DataKeys:
+    """The running app's data keys (see `AppState.keys`)."""
+    return app_state().keys
 
 
 def settings() -> Settings:

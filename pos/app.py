@@ -1,4 +1,7 @@
-"""The app factory: one Flask app serving the pages and the JSON API of every package."""
+"""The composition root: builds the settings, the database and the hooks one package hands
+another, and one Flask app serving the pages and the JSON API of every package, each blueprint
+registered here by name. Nothing here sets another package's module state: two apps built side by
+side (as in tests) share nothing."""
 
 from __future__ import annotations
 
@@ -10,10 +13,13 @@ from decimal import DecimalException
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Blueprint, Flask, g, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader
+from sqlalchemy import text
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
@@ -28,10 +34,8 @@ import core
 import inventory.api
 import inventory.views
 import pos.api
-import pos.office
-import pos.printing.jobs
+import pos.printing.views
 import pos.views
-from cards.hooks import CardsHooks
 from core.auth import StaffUser
 from core.config import ConfigError, Settings, load_settings
 from core.db import Database
@@ -48,24 +52,30 @@ from core.web import (
     is_api_request,
     status_for,
 )
+from pos.printing.services.worker import start_retry_worker
 
 log = logging.getLogger(__name__)
 
 VERSION = "0.1.0"
 
-_DOMAIN_VIEWS = (
-    pos.views,
-    pos.api,
-    pos.office,
-    pos.printing.jobs,
-    cards.api,
-    cards.views,
-    cards.views.balance,
-    inventory.api,
-    inventory.views,
-    clothing_exchange.views,
-    clothing_exchange.api,
+# Every package's blueprints, pages and JSON, in layer order.
+BLUEPRINTS: tuple[Blueprint, ...] = (
+    pos.views.bp,
+    pos.api.session_api,
+    pos.api.api,
+    pos.views.office_bp,
+    pos.printing.views.bp,
+    cards.views.bp,
+    cards.api.api,
+    cards.views.balance.bp,
+    inventory.views.bp,
+    inventory.api.api,
+    clothing_exchange.views.bp,
+    clothing_exchange.api.api,
 )
+
+# The back-office menu: every package's NAV entries, in layer order.
+_NAV_MODULES = (pos.views, cards.views, inventory.views, clothing_exchange.views)
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -73,6 +83,14 @@ class _SessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
+def build_hooks(settings: Settings) -> cards.hooks.CardsHooks:
+    """What the cards package is handed (by the app, and by a command that needs it): the
+    clothing allowance under these settings."""
+    return cards.hooks.CardsHooks(
+        clothing_allowance=clothing_exchange.services.allowance_for(settings)
+    )
 
 
 def create_app(
@@ -96,7 +114,7 @@ def create_app(
 
     app = Flask(
         "pos",
-        static_folder=str(Path(core.__file__).parent / "static"),
+        static_folder=str(Path(core.__file__).parent / "static"),  # the shared assets
         template_folder=str(Path(pos.views.__file__).parent / "templates"),
     )
     app.jinja_loader = _loaders(app)
@@ -112,38 +130,31 @@ def create_app(
         MAX_CONTENT_LENGTH=32 * 1024 * 1024,
     )
     app.session_interface = _SessionInterface()
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions["charity"] = AppState(
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.ensure_ascii = False
+    state = AppState(
         settings=settings,
         db=database or Database(settings.database.url),
         clock=clock or (lambda: datetime.now(UTC)),
         demo=demo,
+        testing=testing,
     )
-    cards.hooks.install(
-        app, CardsHooks(clothing_allowance=clothing_exchange.services.allowance_for(settings))
-    )
+    app.extensions["charity"] = state
+    cards.hooks.install(app, build_hooks(settings))
 
     login_manager = LoginManager(app)
     login_manager.login_view = "pos.login"
     login_manager.login_message = "请先登录"
-
-    @login_manager.user_loader
-    def _load_user(user_id: str) -> StaffUser | None:
-        user = db_session().get(StaffUser, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+    login_manager.user_loader(_load_user)
 
     csrf = CSRFProtect(app)
-    for module in _DOMAIN_VIEWS:
-        for name in ("bp", "api"):
-            blueprint = getattr(module, name, None)
-            if blueprint is None:
-                continue
-            if isinstance(blueprint, ApiBlueprint):
-                csrf.exempt(blueprint)  # bearer tokens, not cookies: no CSRF to forge
-            app.register_blueprint(blueprint)
-        init = getattr(module, "init_app", None)
-        if init is not None:
-            init(app)
+    for blueprint in BLUEPRINTS:
+        if isinstance(blueprint, ApiBlueprint):
+            csrf.exempt(blueprint)  # bearer tokens, not cookies: no CSRF to forge
+        app.register_blueprint(blueprint)
+    cards.views.balance.init_app(app)  # the balance page's rate limiter, this app's own
+    if not testing:
+        start_retry_worker(state)
 
     app.teardown_appcontext(close_db_session)
     _register_errors(app)
@@ -152,9 +163,12 @@ def create_app(
     return app
 
 
-def _loaders(app: Flask) -> Any:
-    from jinja2 import ChoiceLoader, FileSystemLoader
+def _load_user(user_id: str) -> StaffUser | None:
+    user = db_session().get(StaffUser, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
 
+
+def _loaders(app: Flask) -> BaseLoader:
     return ChoiceLoader(
         [
             FileSystemLoader(str(Path(pos.views.__file__).parent / "templates")),
@@ -167,8 +181,8 @@ def _loaders(app: Flask) -> Any:
 def nav_entries() -> list[tuple[str, str, tuple[str, ...]]]:
     """The back-office menu: every package's NAV entries, in layer order."""
     entries: list[tuple[str, str, tuple[str, ...]]] = []
-    for module in _DOMAIN_VIEWS:
-        entries.extend(getattr(module, "NAV", []))
+    for module in _NAV_MODULES:
+        entries.extend(module.NAV)
     return entries
 
 
@@ -243,20 +257,18 @@ def _register_errors(app: Flask) -> None:
 
 def _register_meta_routes(app: Flask) -> None:
     @app.get("/healthz")
-    def healthz() -> Any:
-        from sqlalchemy import text
-
+    def healthz() -> dict[str, str]:
         db_session().execute(text("SELECT 1"))
         return {"status": "ok", "database": app_state().db.dialect, "version": VERSION}
 
     @app.get("/api/openapi.json")
-    def openapi() -> Any:
+    def openapi() -> dict[str, Any]:
         return build_openapi(app, title="慈善超市 API", version=VERSION)
 
 
 def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
-    def _globals() -> dict[str, Any]:
+    def _globals() -> dict[str, object]:
         state = app_state()
         return {
             "store_name": state.settings.store.name,

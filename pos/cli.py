@@ -137,7 +137,7 @@ ledger.add_command(cards_cli.expire)
 @ledger.command("verify")
 def ledger_verify() -> None:
     """核对每个余额与库存都等于其分录之和，每笔交易借贷平衡，哈希链完整。"""
-    from pos.verify import verify_all
+    from pos.services.verify import verify_all
 
     context = cli_context()
     with context.db.session() as session:

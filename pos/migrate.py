@@ -17,6 +17,7 @@ from sqlalchemy import Engine, MetaData
 
 import cards.models
 import clothing_exchange.models
+import core.audit
 import core.auth
 import inventory.models
 import pos.models
@@ -25,6 +26,7 @@ from core.db import Base
 
 # Imported for their side effect: their tables join Base.metadata.
 _MODEL_MODULES = (
+    core.audit,
     core.auth,
     cards.models,
     inventory.models,
@@ -69,7 +71,7 @@ def is_current(engine: Engine) -> bool:
     """Every script head is applied. Compared through the revision graph, not as lists: once a
     revision `depends_on` another branch's head, Alembic keeps only the dependent one in
     alembic_version, so the raw heads differ although nothing is pending."""
-    current = current_heads(engine)
+    current = tuple(current_heads(engine))
     script = ScriptDirectory.from_config(alembic_config(engine))
     applied = {rev.revision for rev in script.revision_map.iterate_revisions(current, "base")}
     return all(head in applied for head in script.get_heads())

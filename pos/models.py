@@ -7,13 +7,29 @@ price change never rewrites history. Amounts are integer fen, quantities integer
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime
 from core.money import Money
+
+if TYPE_CHECKING:
+    from cards.models import Card
+
+MILLI = Decimal(1000)  # quantities are kept in integer thousandths (grams of weighed goods)
+
+
+class HeldLinePayload(TypedDict):
+    barcode: str
+    qty: str | int | None  # as the terminal sent it
+
+
+class HeldPayload(TypedDict):
+    card_no: str | None
+    lines: list[HeldLinePayload]
 
 
 class Shift(Base):
@@ -45,9 +61,10 @@ class Shift(Base):
     variance_fen: Mapped[int | None] = mapped_column(default=None)
     variance_reason: Mapped[str] = mapped_column(Text, default="")
     # Blind count by denomination: {"100.00": 3, "0.50": 2}
-    cash_count: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    cash_count: Mapped[dict[str, int] | None] = mapped_column(JSON, default=None)
     z_number: Mapped[int | None] = mapped_column(unique=True, default=None)
-    z_report: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # The frozen Z report: amounts as text, counts as integers (pos.services.shifts)
+    z_report: Mapped[dict[str, str | int] | None] = mapped_column(JSON, default=None)
 
     @property
     def opening_float(self) -> Money:
@@ -91,6 +108,8 @@ class Sale(Base):
     clothing_items: Mapped[int] = mapped_column(default=0)
     ledger_txn_id: Mapped[int | None] = mapped_column(default=None)
 
+    shift: Mapped[Shift] = relationship(viewonly=True)
+    card: Mapped[Card | None] = relationship(viewonly=True)
     lines: Mapped[list[SaleLine]] = relationship(
         back_populates="sale", order_by="SaleLine.line_no", cascade="all, delete-orphan"
     )
@@ -184,5 +203,4 @@ class HeldSale(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     actor_name: Mapped[str] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(String(64), default="")
-    # {"card_no": ..., "lines": [{"barcode": ..., "qty": "2"}]}
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payload: Mapped[HeldPayload] = mapped_column(JSON)

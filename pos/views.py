@@ -1,36 +1,53 @@
-"""Staff sign-in and sign-out, the home page by role, and the API's login and logout."""
+"""The counter's pages: staff sign-in and sign-out, the home by role (the cashier terminal or the
+back-office home with its figures), and the supervisor's back office (`office_bp`): the day's
+sales with their receipts and refunds, and shifts with their X and Z reports, each shown in the
+printer's own layout."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from pydantic import Field
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from core.auth import Role, authenticate, issue_token, revoke_token
-from core.errors import Unauthorized
-from core.web import (
-    ApiBlueprint,
-    ApiModel,
-    api_user,
-    bearer_token,
-    db_session,
-    now,
-    roles_required,
-    settings,
+from cards import hooks as cards_hooks
+from core.auth import Role, StaffUser, authenticate, issue_token
+from core.errors import Unauthorized, ValidationError
+from core.web import app_state, current_actor, db_session, now, roles_required, settings
+from pos.printing.preview import receipt_html
+from pos.printing.services import jobs
+from pos.services import dashboard, receipts, sales, shifts, totals
+
+bp = Blueprint(
+    "pos",
+    __name__,
+    template_folder="templates",
+    static_folder="static/pos",
+    static_url_path="/static/pos",
 )
+office_bp = Blueprint("office", __name__, url_prefix="/office", template_folder="templates")
 
-bp = Blueprint("pos", __name__, template_folder="templates")
-api = ApiBlueprint("pos_api", __name__, tag="session")
+NAV: list[tuple[str, str, tuple[str, ...]]] = [
+    ("收银台", "pos.terminal", (Role.CASHIER.value,)),
+    ("销售记录", "office.sales", (Role.SUPERVISOR.value,)),
+    ("班次报表", "office.shifts", (Role.SUPERVISOR.value,)),
+]
 
-NAV: list[tuple[str, str, tuple[str, ...]]] = [("收银台", "pos.terminal", (Role.CASHIER.value,))]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _login_required(view: F) -> F:
+    """flask_login's `login_required` (untyped), typed: signed in, any role; else to sign-in."""
+    return cast(F, login_required(view))
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
@@ -38,16 +55,10 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
     password = PasswordField("密码", validators=[DataRequired("请输入密码")])
 
 
-def _home_for(user: Any) -> str:
-    if user.role == Role.CASHIER and "pos.terminal" in _endpoints():
+def _home_for(user: StaffUser) -> str:
+    if user.role == Role.CASHIER and "pos.terminal" in current_app.view_functions:
         return url_for("pos.terminal")
     return url_for("pos.office")
-
-
-def _endpoints() -> set[str]:
-    from flask import current_app
-
-    return set(current_app.view_functions)
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -59,11 +70,19 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _signed_in() -> StaffUser:
+    user: StaffUser = current_user._get_current_object()
+    return user
+
+
+# --- sign-in and the home ---------------------------------------------------------------------
+
+
 @bp.route("/", methods=["GET", "POST"])
-def login() -> Any:
+def login() -> ResponseReturnValue:
     """Staff sign-in; once signed in, the home of the user's role."""
     if current_user.is_authenticated:
-        return redirect(_home_for(current_user))
+        return redirect(_home_for(_signed_in()))
     form = LoginForm()
     error = None
     if form.validate_on_submit():
@@ -87,22 +106,18 @@ def login() -> Any:
 
 
 @bp.post("/logout")
-@login_required  # type: ignore[misc]
+@_login_required
 def logout() -> Response:
     logout_user()
     return redirect(url_for("pos.login"))
 
 
 @bp.get("/office")
-@login_required  # type: ignore[misc]
+@_login_required
 def office() -> str:
     """The back-office home: the figures this role watches, and the menu of what it may do."""
-    from pos.dashboard import figures
-
-    return render_template(
-        "pos/office.html",
-        figures=figures(db_session(), current_user, at=now(), settings=settings()),
-    )
+    figures = dashboard.figures(db_session(), _signed_in(), at=now(), settings=settings())
+    return render_template("pos/office.html", figures=figures)
 
 
 @bp.get("/terminal")
@@ -111,84 +126,77 @@ def terminal() -> str:
     """The cashier terminal. It works through the JSON API with a bearer token issued for the
     signed-in user now (short-lived, revoked at sign-out like any other)."""
     session = db_session()
-    user = current_user._get_current_object()
-    token = issue_token(
-        session, user, at=now(), ttl=timedelta(hours=settings().security.token_ttl_hours)
-    )
+    store = settings().store
+    ttl = timedelta(hours=settings().security.token_ttl_hours)
+    token = issue_token(session, _signed_in(), at=now(), ttl=ttl)
     session.commit()
     return render_template(
         "pos/terminal.html",
         api_token=token,
-        terminal_no=settings().store.terminal,
-        public_sales=settings().store.public_sales,
+        terminal_no=store.terminal,
+        public_sales=store.public_sales,
     )
 
 
-# --- API ---------------------------------------------------------------------------------------
+# --- the back office --------------------------------------------------------------------------
 
 
-class LoginRequest(ApiModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
-
-
-class LoginAnswer(ApiModel):
-    token: str
-    expires_at: str
-    role: str
-    username: str
-
-
-class MeAnswer(ApiModel):
-    username: str
-    name: str
-    role: str
-
-
-@api.operation(
-    "/login",
-    method="POST",
-    summary="登录，取得 Bearer 令牌",
-    roles=None,
-    body=LoginRequest,
-    response=LoginAnswer,
-    errors=("validation_error", "unauthorized"),
-)
-def api_login(body: LoginRequest) -> LoginAnswer:
-    session = db_session()
-    moment = now()
+@office_bp.get("/sales", endpoint="sales")
+@roles_required(Role.SUPERVISOR)
+def sale_list() -> str:
+    text = request.args.get("day", "")
+    tz = settings().tz
     try:
-        user = authenticate(
-            session,
-            body.username,
-            body.password,
-            at=moment,
-            max_failures=settings().security.max_failed_logins,
-        )
-    except Unauthorized:
-        session.commit()  # keep the failure count
-        raise
-    ttl = timedelta(hours=settings().security.token_ttl_hours)
-    token = issue_token(session, user, at=moment, ttl=ttl)
-    session.commit()
-    return LoginAnswer(
-        token=token,
-        expires_at=(moment + ttl).isoformat(),
-        role=user.role,
-        username=user.username,
+        day = date.fromisoformat(text) if text else now().astimezone(tz).date()
+    except ValueError:
+        raise ValidationError(f"日期格式应为 YYYY-MM-DD，实际为 {text!r}") from None
+    rows = sales.sales_of_day(db_session(), day, tz=tz)
+    return render_template("pos/sales.html", sales=rows, day=day)
+
+
+@office_bp.get("/sales/<sale_no>")
+@roles_required(Role.SUPERVISOR)
+def sale(sale_no: str) -> str:
+    session = db_session()
+    cfg = settings()
+    record = sales.get_sale(session, sale_no)
+    allowance = cards_hooks.current().clothing_allowance
+    document = receipts.sale_receipt(session, record, settings=cfg, at=now(), allowance=allowance)
+    return render_template(
+        "pos/sale.html",
+        sale=record,
+        preview=receipt_html(document, cfg),
+        refunds=[
+            (r, receipt_html(receipts.refund_slip(r, settings=cfg), cfg)) for r in record.refunds
+        ],
     )
 
 
-@api.operation("/logout", method="POST", summary="注销当前令牌", errors=("unauthorized",))
-def api_logout() -> dict[str, Any]:
-    token = bearer_token()
-    if token:
-        revoke_token(db_session(), token, at=now())
-        db_session().commit()
-    return {"ok": True}
+@office_bp.post("/sales/<sale_no>/reprint")
+@roles_required(Role.SUPERVISOR)
+def reprint(sale_no: str) -> Response:
+    session = db_session()
+    job = receipts.reprint_sale_receipt(session, sale_no, at=now(), actor=current_actor())
+    session.commit()
+    jobs.deliver(app_state().db, job.id, settings(), at=now())
+    return redirect(url_for("printing.job", job_id=job.id))
 
 
-@api.operation("/me", summary="当前登录的员工", response=MeAnswer, errors=("unauthorized",))
-def api_me() -> MeAnswer:
-    user = api_user()
-    return MeAnswer(username=user.username, name=user.name, role=user.role)
+@office_bp.get("/shifts", endpoint="shifts")
+@roles_required(Role.SUPERVISOR)
+def shift_list() -> str:
+    return render_template("pos/shifts.html", shifts=shifts.recent_shifts(db_session()))
+
+
+@office_bp.get("/shifts/<int:shift_id>")
+@roles_required(Role.SUPERVISOR)
+def shift(shift_id: int) -> str:
+    session = db_session()
+    record = shifts.get_shift(session, shift_id)
+    document = receipts.shift_report(session, record, settings=settings(), at=now())
+    return render_template(
+        "pos/shift.html",
+        shift=record,
+        totals=totals.shift_totals(session, record),
+        preview=receipt_html(document, settings()),
+    )

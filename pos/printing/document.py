@@ -1,6 +1,6 @@
 """What to print, independent of the database: a sale or refund receipt, a shift report, a slip.
 
-The checkout builds one of these from its rows and hands it to `pos.printing.jobs.enqueue`; the
+The checkout builds one of these from its rows and hands it to `pos.printing.services.jobs.enqueue`; the
 layout engine and the printer never see a table. Documents round-trip through JSON (`to_payload`,
 `from_payload`) so that a print job can be printed again, exactly, long after the sale.
 """

@@ -4,9 +4,10 @@ office. QR codes are inline SVG of the same payload."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -35,30 +36,35 @@ def qr_svg(data: str) -> str:
     return qr.qr_svg(data, size="34mm")
 
 
-def preview_rows(layout: Layout) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class PreviewRow:
+    """One row of the preview: a text line padded to the full width, a QR code, a cut, the
+    drawer kick."""
+
+    kind: Literal["text", "qr", "cut", "drawer"]
+    text: str = ""
+    bold: bool = False
+    double: bool = False
+    svg: Markup | None = None
+    data: str = ""
+
+
+def preview_rows(layout: Layout) -> list[PreviewRow]:
     """The operations as rows a template can draw: text lines padded to the full width."""
-    rows: list[dict[str, Any]] = []
+    rows: list[PreviewRow] = []
     for op in layout.ops:
         if isinstance(op, Text):
             rows.append(
-                {
-                    "kind": "text",
-                    "text": op.padded(layout.width),
-                    "bold": op.bold,
-                    "double": op.double,
-                }
+                PreviewRow("text", text=op.padded(layout.width), bold=op.bold, double=op.double)
             )
         elif isinstance(op, Qr):
-            rows.append({"kind": "qr", "svg": Markup(qr_svg(op.data)), "data": op.data})  # noqa: S704
+            rows.append(PreviewRow("qr", svg=Markup(qr_svg(op.data)), data=op.data))  # noqa: S704
         elif isinstance(op, Feed):
-            rows.extend(
-                {"kind": "text", "text": "", "bold": False, "double": False}
-                for _ in range(op.lines)
-            )
+            rows.extend(PreviewRow("text") for _ in range(op.lines))
         elif isinstance(op, Cut):
-            rows.append({"kind": "cut"})
+            rows.append(PreviewRow("cut"))
         elif isinstance(op, Drawer):
-            rows.append({"kind": "drawer"})
+            rows.append(PreviewRow("drawer"))
     return rows
 
 

@@ -1,9 +1,10 @@
 """Pages of the printing package: a print job's preview with a retry button, a retry-all button
-and the printer state as JSON for the terminal. Registered by `pos.printing.jobs.init_app`."""
+and the printer state as JSON for the terminal. The pages use the jobs service; the service
+knows nothing of them."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
@@ -11,9 +12,9 @@ from werkzeug.wrappers import Response
 from core.auth import Role
 from core.errors import NotFound
 from core.web import app_state, db_session, now, roles_required, settings
-from pos.printing import jobs
 from pos.printing.models import PrintJob
 from pos.printing.preview import receipt_html
+from pos.printing.services import jobs
 
 bp = Blueprint("printing", __name__, template_folder="templates", url_prefix="/printing")
 
@@ -35,7 +36,7 @@ def _message(status: str) -> tuple[str, str]:
 
 @bp.get("/jobs/<int:job_id>")
 @roles_required(Role.CASHIER)
-def job(job_id: int) -> Any:
+def job(job_id: int) -> str:
     row = db_session().get(PrintJob, job_id)
     if row is None:
         raise NotFound(f"打印任务 {job_id} 不存在")
@@ -74,9 +75,14 @@ def retry_all() -> Response:
 
 @bp.get("/state")
 @roles_required(Role.CASHIER)
-def state() -> Any:
+def state() -> dict[str, object]:
     data = jobs.printer_state(db_session(), settings())
-    for key in ("last_error_at", "last_printed_at"):
-        if data[key] is not None:
-            data[key] = data[key].isoformat()
-    return data
+    return {
+        **data,
+        "last_error_at": _iso(data["last_error_at"]),
+        "last_printed_at": _iso(data["last_printed_at"]),
+    }
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()

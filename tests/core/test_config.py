@@ -178,3 +178,10 @@ def test_overrides_are_validated_like_a_file_and_keep_the_base() -> None:
     with pytest.warns(UnknownConfigKey, match=r"\[colour\]"):
         Settings().with_overrides(colour={"a": 1})
     assert Settings().with_overrides(store={"timezone": "Asia/Tokyo"}).tz.key == "Asia/Tokyo"
+
+
+def test_the_instance_folder_is_beside_a_sqlite_database(tmp_path: Path) -> None:
+    beside = Settings().with_overrides(database={"url": f"sqlite:///{tmp_path}/db/charity.db"})
+    assert beside.instance_dir == tmp_path / "db"
+    elsewhere = Settings().with_overrides(database={"url": "postgresql+psycopg://u@h/db"})
+    assert elsewhere.instance_dir == Path("var").resolve()

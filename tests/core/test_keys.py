@@ -14,6 +14,7 @@ from core.keys import (
     decode_key,
     demo_key,
     new_key_text,
+    resolve_keys,
 )
 
 
@@ -44,3 +45,13 @@ def test_demo_key_is_made_once_with_mode_600(tmp_path: Path) -> None:
     assert first.master == again.master
     mode = stat.S_IMODE((tmp_path / "var" / "demo-data-key").stat().st_mode)
     assert mode == 0o600
+
+
+def test_resolution_prefers_the_setting_then_a_demo_key_file(tmp_path: Path) -> None:
+    text = new_key_text()
+    assert resolve_keys(text, tmp_path, demo=False).master == decode_key(text)
+    with pytest.raises(DataKeyError, match=r"security\.data_key"):
+        resolve_keys("", tmp_path, demo=False)
+    made = resolve_keys("", tmp_path, demo=True)
+    # the command line on a demo store's database finds the demo store's own key
+    assert resolve_keys("", tmp_path, demo=False).master == made.master

@@ -16,7 +16,7 @@ from cards.services.cards import freeze_card
 from core.auth import Role
 from core.money import Money
 from pos.models import Sale
-from pos.verify import verify_all
+from pos.services.verify import verify_all
 from tests.conftest import SHANGHAI
 from tests.pos.conftest import ACTOR
 

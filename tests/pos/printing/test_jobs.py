@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 from core.auth import Actor
 from core.config import Settings
 from core.db import Database
-from pos.printing import jobs
 from pos.printing.models import PrintJob
 from pos.printing.preview import receipt_html
+from pos.printing.services import jobs
+from pos.printing.services.worker import RetryWorker
 
 from .conftest import AT, CapturePrinter, network_settings, sample_receipt
 from .escpos_parse import parse
@@ -100,7 +101,7 @@ def test_dead_printer_costs_one_timeout_then_nothing_and_a_reprint_arrives_marke
     printer = CapturePrinter()
     try:
         alive = network_settings(settings, printer.port)
-        worker = jobs.RetryWorker(database, alive, lambda: AT + timedelta(minutes=1))
+        worker = RetryWorker(database, alive, lambda: AT + timedelta(minutes=1))
         assert worker.run_once() == {first: "printed", second: "printed"}
         assert len(printer.wait(2)) == 2
         assert state_of(database, alive)["status"] == "ok"
@@ -165,7 +166,6 @@ def test_preview_is_the_same_layout(settings: Settings) -> None:
 def test_job_page_and_retry_button(
     app: Flask, database: Database, login: object, tmp_path: Path
 ) -> None:
-    jobs.init_app(app)
     job_id = queue(database)
     client = app.test_client()
     from core.auth import add_user

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Literal, TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,10 +30,25 @@ from pos.printing.models import PrintJob
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 20  # the worker stops retrying a job after this many tries
-STATUSES = ("printed", "queued", "failed", "off")
+# How a delivery went: the contract's `receipt.status`.
+Delivery = Literal["printed", "queued", "failed", "off"]
+STATUSES: tuple[Delivery, ...] = ("printed", "queued", "failed", "off")
 
-_in_flight: set[int] = set()
+# Jobs being printed right now by this process (by database and job id): a second delivery of the
+# same job waits for the first instead of printing it twice. A lock, not state of any app.
+_in_flight: set[tuple[str, int]] = set()
 _in_flight_lock = threading.Lock()
+
+
+class PrinterState(TypedDict):
+    """What the terminal shows of the printer."""
+
+    status: str  # ok | error | off
+    queued: int
+    failed: int
+    last_error: str | None
+    last_error_at: datetime | None
+    last_printed_at: datetime | None
 
 
 def enqueue(
@@ -78,7 +92,7 @@ def _printer_is_cooling_down(session: Session, settings: Settings, at: datetime)
 
 def deliver(
     db: Database, job_id: int, settings: Settings, *, at: datetime, force: bool = False
-) -> str:
+) -> Delivery:
     """Print one job now, outside any sale transaction; returns printed, queued, failed or off.
 
     Waits on the printer at most about 2 x `printer.timeout_seconds`. Without `force`, a printer
@@ -87,10 +101,11 @@ def deliver(
     """
     if settings.printer.kind == "none":
         return "off"
+    key = (db.url, job_id)
     with _in_flight_lock:
-        if job_id in _in_flight:
+        if key in _in_flight:
             return "queued"
-        _in_flight.add(job_id)
+        _in_flight.add(key)
     try:
         with db.session() as session:
             job = session.get(PrintJob, job_id)
@@ -129,7 +144,7 @@ def deliver(
         return "printed" if error is None else "failed"
     finally:
         with _in_flight_lock:
-            _in_flight.discard(job_id)
+            _in_flight.discard(key)
 
 
 def reprint(
@@ -170,14 +185,14 @@ def pending_jobs(session: Session, settings: Settings, *, at: datetime) -> list[
     )
 
 
-def retry_pending(db: Database, settings: Settings, *, at: datetime) -> dict[int, str]:
+def retry_pending(db: Database, settings: Settings, *, at: datetime) -> dict[int, Delivery]:
     """One retry pass (the worker's, and the terminal's 重试打印 button): tries pending jobs in
     order and stops at the first failure (the printer is still down). Returns {job id: status}."""
     if settings.printer.kind == "none":
         return {}
     with db.session() as session:
         ids = [job.id for job in pending_jobs(session, settings, at=at)]
-    results: dict[int, str] = {}
+    results: dict[int, Delivery] = {}
     for job_id in ids:
         results[job_id] = deliver(db, job_id, settings, at=at, force=True)
         if results[job_id] == "failed":
@@ -185,12 +200,12 @@ def retry_pending(db: Database, settings: Settings, *, at: datetime) -> dict[int
     return results
 
 
-def retry(db: Database, job_id: int, settings: Settings, *, at: datetime) -> str:
+def retry(db: Database, job_id: int, settings: Settings, *, at: datetime) -> Delivery:
     """Retry one job now, whatever happened before (a button next to a failed receipt)."""
     return deliver(db, job_id, settings, at=at, force=True)
 
 
-def printer_state(session: Session, settings: Settings | None = None) -> dict[str, Any]:
+def printer_state(session: Session, settings: Settings | None = None) -> PrinterState:
     """What the terminal shows: {"status": "ok"|"error"|"off", "queued": n, "failed": n,
     "last_error": text|None, "last_error_at": instant|None, "last_printed_at": instant|None}."""
     counts: dict[str, int] = {
@@ -221,69 +236,3 @@ def printer_state(session: Session, settings: Settings | None = None) -> dict[st
         "last_error_at": last.last_attempt_at if failing and last is not None else None,
         "last_printed_at": last_printed,
     }
-
-
-# --- the background worker ----------------------------------------------------------------------
-
-
-class RetryWorker:
-    """A daemon thread that runs `retry_pending` every `interval` seconds until stopped."""
-
-    def __init__(
-        self,
-        db: Database,
-        settings: Settings,
-        clock: Callable[[], datetime],
-        *,
-        interval: float | None = None,
-    ) -> None:
-        self.db = db
-        self.settings = settings
-        self.clock = clock
-        self.interval = float(interval or settings.printer.retry_seconds)
-        self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="print-retry", daemon=True)
-        self.passes = 0
-
-    def start(self) -> RetryWorker:
-        self.thread.start()
-        return self
-
-    def run_once(self) -> dict[int, str]:
-        return retry_pending(self.db, self.settings, at=self.clock())
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.run_once()
-            except Exception:  # keep retrying next time; never kill the thread
-                log.exception("print retry pass failed")
-            self.passes += 1
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self.thread.is_alive():
-            self.thread.join(timeout)
-
-
-def start_retry_worker(app: Any, *, interval: float | None = None) -> RetryWorker | None:
-    """Start the retry thread for a Flask app (kept in the app state's extras as
-    "print_worker"); none when the printer is off."""
-    from core.web import app_state
-
-    state = app_state(app)
-    if state.settings.printer.kind == "none":
-        return None
-    worker = RetryWorker(state.db, state.settings, state.clock, interval=interval).start()
-    state.extras["print_worker"] = worker
-    return worker
-
-
-def init_app(app: Any) -> None:
-    """Hook printing into the app: the preview/retry pages and, outside tests, the retry thread."""
-    from pos.printing import views
-
-    if views.bp.name not in app.blueprints:
-        app.register_blueprint(views.bp)
-    if not app.testing and "print_worker" not in app.extensions["charity"].extras:
-        start_retry_worker(app)

@@ -1,5 +1,6 @@
 """What the counter prints: receipt, refund slip and shift report documents made from the rows,
-queued with the sale (same transaction) and delivered after it committed."""
+queued with the sale, the refund or the close (same transaction) and delivered after it
+committed; and reprints of a sale's receipt."""
 
 from __future__ import annotations
 
@@ -8,22 +9,41 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from cards.models import Card
+from cards.hooks import ClothingAllowance
 from cards.services.cards import qr_url
 from core.auth import Actor
 from core.config import Settings
 from core.money import Money
-from pos.checkout import MILLI, clothing_left
-from pos.models import Refund, Sale, Shift
-from pos.printing import jobs
+from pos.models import MILLI, Refund, Sale, Shift
 from pos.printing.document import Receipt, ReceiptLine, ZReport
 from pos.printing.models import PrintJob
-from pos.shifts import shift_totals
+from pos.printing.services import jobs
+from pos.services.sales import get_sale
+from pos.services.totals import shift_totals
 
 
-def sale_receipt(session: Session, sale: Sale, *, settings: Settings, at: datetime) -> Receipt:
-    card = session.get(Card, sale.card_id) if sale.card_id is not None else None
-    used, left = clothing_left(session, sale, at=at, settings=settings)
+def clothing_left(
+    session: Session, sale: Sale, *, at: datetime, allowance: ClothingAllowance | None
+) -> tuple[int, int]:
+    """(used, left) of the card holder's quarter after this sale."""
+    if sale.beneficiary_id is None or allowance is None:
+        return 0, 0
+    status = allowance(session, sale.beneficiary_id, at)
+    return status.used, max(status.allowed - status.used, 0)
+
+
+def sale_receipt(
+    session: Session,
+    sale: Sale,
+    *,
+    settings: Settings,
+    at: datetime,
+    allowance: ClothingAllowance | None,
+) -> Receipt:
+    """The receipt of a sale: lines with list and charity price, tenders, and for a card sale the
+    masked holder, the balance after and the quarter's clothing."""
+    card = sale.card
+    used, left = clothing_left(session, sale, at=at, allowance=allowance)
     return Receipt(
         kind="sale",
         store_name=settings.store.name,
@@ -62,7 +82,8 @@ def sale_receipt(session: Session, sale: Sale, *, settings: Settings, at: dateti
     )
 
 
-def refund_slip(session: Session, refund: Refund, *, settings: Settings) -> Receipt:
+def refund_slip(refund: Refund, *, settings: Settings) -> Receipt:
+    """The 退货单 of a refund or void: what went back, and the money returned by tender."""
     sale = refund.sale
     lines = tuple(
         ReceiptLine(
@@ -100,6 +121,7 @@ def refund_slip(session: Session, refund: Refund, *, settings: Settings) -> Rece
 
 
 def shift_report(session: Session, shift: Shift, *, settings: Settings, at: datetime) -> ZReport:
+    """The X report of an open shift, or the Z report of a closed one."""
     totals = shift_totals(session, shift)
     closed = shift.status == "closed"
     return ZReport(
@@ -130,11 +152,18 @@ def shift_report(session: Session, shift: Shift, *, settings: Settings, at: date
 
 
 def queue_sale_receipt(
-    session: Session, sale: Sale, *, settings: Settings, at: datetime, actor: Actor
+    session: Session,
+    sale: Sale,
+    *,
+    settings: Settings,
+    at: datetime,
+    actor: Actor,
+    allowance: ClothingAllowance | None,
 ) -> PrintJob:
+    """Queue a new sale's receipt (flushes only)."""
     return jobs.enqueue(
         session,
-        sale_receipt(session, sale, settings=settings, at=at),
+        sale_receipt(session, sale, settings=settings, at=at, allowance=allowance),
         reference=sale.sale_no,
         at=at,
         actor=actor,
@@ -144,9 +173,10 @@ def queue_sale_receipt(
 def queue_refund_slip(
     session: Session, refund: Refund, *, settings: Settings, at: datetime, actor: Actor
 ) -> PrintJob:
+    """Queue a refund's slip (flushes only)."""
     return jobs.enqueue(
         session,
-        refund_slip(session, refund, settings=settings),
+        refund_slip(refund, settings=settings),
         reference=refund.refund_no,
         at=at,
         actor=actor,
@@ -156,5 +186,13 @@ def queue_refund_slip(
 def queue_shift_report(
     session: Session, shift: Shift, *, settings: Settings, at: datetime, actor: Actor
 ) -> PrintJob:
+    """Queue a shift's X or Z report (flushes only)."""
     document = shift_report(session, shift, settings=settings, at=at)
     return jobs.enqueue(session, document, reference=document.shift_number, at=at, actor=actor)
+
+
+def reprint_sale_receipt(session: Session, sale_no: str, *, at: datetime, actor: Actor) -> PrintJob:
+    """Queue a copy of a sale's receipt, marked 重打（副本）(flushes only); NotFound for an unknown
+    sale or one without a receipt."""
+    sale = get_sale(session, sale_no)
+    return jobs.reprint(session, sale.sale_no, at=at, actor=actor, kind="receipt")

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.pos.test_cli_contract import PRODUCTS, charity, environment
+from tests.pos.cli.contract import PRODUCTS, charity, environment
 
 TEST_URL = os.environ.get("CHARITY_TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_URL.startswith("postgresql")

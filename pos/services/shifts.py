@@ -1,20 +1,23 @@
-"""Shifts (交接班) and held sales (挂单): open with a float, X report at any time, close with a
-blind count by denomination into a numbered, immutable Z report."""
+"""Shifts (交接班): open with a float, X report at any time, close with a blind count by
+denomination into a numbered, immutable Z report."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.auth import Actor
+from core.config import Settings
 from core.errors import Conflict, NotFound, ValidationError
 from core.money import Money, MoneyError
-from pos.models import HeldSale, Refund, Sale, Shift
+from pos.models import HeldSale, Shift
+from pos.printing.models import PrintJob
+from pos.services.receipts import queue_shift_report
+from pos.services.totals import shift_totals
 
 # What a cash drawer holds, in yuan (Renminbi notes and coins in use).
 DENOMINATIONS: tuple[str, ...] = (
@@ -31,9 +34,31 @@ MAX_FLOAT = Money(1_000_000)  # 10,000 yuan: anything above is a typing mistake
 
 
 def current_shift(session: Session, cashier_id: int) -> Shift | None:
+    """The cashier's open shift, if any (there is at most one)."""
     return session.scalar(
         select(Shift).where(Shift.cashier_id == cashier_id, Shift.status == "open")
     )
+
+
+def require_open_shift(session: Session, cashier_id: int) -> Shift:
+    """The cashier's open shift, or NotFound."""
+    shift = current_shift(session, cashier_id)
+    if shift is None:
+        raise NotFound("您当前没有开着的班次")
+    return shift
+
+
+def get_shift(session: Session, shift_id: int) -> Shift:
+    """A shift by its id, or NotFound."""
+    shift = session.get(Shift, shift_id)
+    if shift is None:
+        raise NotFound(f"未找到班次 {shift_id}")
+    return shift
+
+
+def recent_shifts(session: Session, *, limit: int = 200) -> list[Shift]:
+    """The latest shifts, newest first."""
+    return list(session.scalars(select(Shift).order_by(Shift.id.desc()).limit(limit)))
 
 
 def open_shift(
@@ -83,71 +108,6 @@ def shift_for_work(session: Session, *, actor: Actor, terminal: str, at: datetim
         return shift
 
 
-@dataclass(frozen=True)
-class ShiftTotals:
-    sales_count: int
-    list_total: Money
-    discount_total: Money
-    total: Money
-    card_total: Money
-    cash_total: Money  # cash kept: tendered minus change
-    refunds_count: int
-    voids_count: int
-    refunds_total: Money
-    card_refunds: Money
-    cash_refunds: Money
-    clothing_items: int
-    opening_float: Money
-    expected_cash: Money
-
-    def to_json(self) -> dict[str, Any]:
-        # not asdict(): it would turn each Money (a dataclass) into {"fen": n}
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        return {k: (str(v) if isinstance(v, Money) else v) for k, v in values.items()}
-
-
-def shift_totals(session: Session, shift: Shift) -> ShiftTotals:
-    """The X report: what this shift took so far, and the cash the drawer should hold."""
-    row = session.execute(
-        select(
-            func.count(Sale.id),
-            func.coalesce(func.sum(Sale.list_total_fen), 0),
-            func.coalesce(func.sum(Sale.discount_total_fen), 0),
-            func.coalesce(func.sum(Sale.total_fen), 0),
-            func.coalesce(func.sum(Sale.paid_card_fen), 0),
-            func.coalesce(func.sum(Sale.paid_cash_fen - Sale.change_fen), 0),
-            func.coalesce(func.sum(Sale.clothing_items), 0),
-        ).where(Sale.shift_id == shift.id)
-    ).one()
-    refunds = session.execute(
-        select(
-            func.count(Refund.id).filter(Refund.kind == "refund"),
-            func.count(Refund.id).filter(Refund.kind == "void"),
-            func.coalesce(func.sum(Refund.card_fen), 0),
-            func.coalesce(func.sum(Refund.cash_fen), 0),
-            func.coalesce(func.sum(Refund.clothing_items), 0),
-        ).where(Refund.shift_id == shift.id)
-    ).one()
-    cash_in = Money(int(row[5]))
-    cash_out = Money(int(refunds[3]))
-    return ShiftTotals(
-        sales_count=int(row[0]),
-        list_total=Money(int(row[1])),
-        discount_total=Money(int(row[2])),
-        total=Money(int(row[3])),
-        card_total=Money(int(row[4])),
-        cash_total=cash_in,
-        refunds_count=int(refunds[0]),
-        voids_count=int(refunds[1]),
-        refunds_total=Money(int(refunds[2]) + int(refunds[3])),
-        card_refunds=Money(int(refunds[2])),
-        cash_refunds=cash_out,
-        clothing_items=int(row[6]) - int(refunds[4]),
-        opening_float=shift.opening_float,
-        expected_cash=shift.opening_float + cash_in - cash_out,
-    )
-
-
 def count_cash(counts: dict[str, int]) -> Money:
     """The value of a blind count {"100.00": 3, "0.50": 2}, refusing unknown notes."""
     total = Money.zero()
@@ -164,6 +124,12 @@ def count_cash(counts: dict[str, int]) -> Money:
     return total
 
 
+@dataclass(frozen=True)
+class ClosedShift:
+    shift: Shift
+    report: PrintJob  # the Z report, queued for printing
+
+
 def close_shift(
     session: Session,
     shift: Shift,
@@ -172,9 +138,11 @@ def close_shift(
     reason: str,
     at: datetime,
     actor: Actor,
-) -> Shift:
-    """Close with a blind count: the variance is recorded (with a reason when not zero) and the
-    numbered Z report is frozen. Refused while the shift has held sales."""
+    settings: Settings,
+) -> ClosedShift:
+    """Close with a blind count: the variance is recorded (with a reason when not zero), the
+    numbered Z report is frozen and queued for printing. Refused while the shift has held
+    sales."""
     if shift.status != "open":
         raise Conflict(f"班次 {shift.id} 已交班")
     held = session.scalar(select(func.count(HeldSale.id)).where(HeldSale.shift_id == shift.id))
@@ -208,49 +176,5 @@ def close_shift(
         "reason": reason,
     }
     session.flush()
-    return shift
-
-
-# --- held sales -------------------------------------------------------------------------------
-
-
-def hold_sale(
-    session: Session,
-    shift: Shift,
-    payload: dict[str, Any],
-    *,
-    label: str,
-    at: datetime,
-    actor: Actor,
-) -> HeldSale:
-    if not payload.get("lines"):
-        raise ValidationError("空的购物清单不需要挂单")
-    held = HeldSale(
-        shift_id=shift.id,
-        terminal=shift.terminal,
-        held_at=at,
-        actor_id=actor.user_id,
-        actor_name=actor.name,
-        label=label.strip()[:64],
-        payload=payload,
-    )
-    session.add(held)
-    session.flush()
-    return held
-
-
-def held_sales(session: Session, shift: Shift) -> list[HeldSale]:
-    return list(
-        session.scalars(select(HeldSale).where(HeldSale.shift_id == shift.id).order_by(HeldSale.id))
-    )
-
-
-def take_held(session: Session, shift: Shift, held_id: int) -> dict[str, Any]:
-    """Resume (or discard) a held sale of this shift: its payload, and the row is gone."""
-    held = session.get(HeldSale, held_id)
-    if held is None or held.shift_id != shift.id:
-        raise NotFound(f"未找到挂单 {held_id}")
-    payload = dict(held.payload)
-    session.delete(held)
-    session.flush()
-    return payload
+    report = queue_shift_report(session, shift, settings=settings, at=at, actor=actor)
+    return ClosedShift(shift, report)

@@ -53,12 +53,13 @@ def figures(session: Session, user: StaffUser, *, at: datetime, settings: Settin
             Figure("营业中的班次", f"{open_shifts} 个", "office.shifts"),
             Figure("低于预警库存", f"{low} 种商品", "inventory.reports", warn=low > 0),
             Figure("负库存", f"{negative} 种商品", "inventory.reports", warn=negative > 0),
-            Figure("爱心衣物库存", f"{int(clothing) // 1000} 件", "clothing.stock"),
+            Figure("爱心衣物库存", f"{int(clothing or 0) // 1000} 件", "clothing.stock"),
             Figure("打印失败的小票", f"{failed} 张", None, warn=bool(failed)),
         ]
     if user.has_role(Role.BUREAU):
         people = count_people(session)
-        cards = dict(session.execute(select(Card.status, func.count()).group_by(Card.status)).all())
+        by_status = select(Card.status, func.count()).group_by(Card.status)
+        cards: dict[str, int] = {status: count for status, count in session.execute(by_status)}
         month = Month.of(at, settings.tz)
         credited = session.scalar(
             select(func.count(TopUpCredit.id)).where(TopUpCredit.month == str(month))

@@ -1,0 +1,447 @@
+"""The counter's request and answer models (pydantic), shared by the JSON API and the pages, and
+the serialisers that turn the services' rows and results into answers.
+
+Quantities and amounts keep their wire types (`str | int`, `str`) so that a wrong type is named
+as such, and are parsed by `core.fields`, the one parser of what people type."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from core.fields import parse_amount, parse_quantity
+from core.money import Money
+from core.web import ApiModel
+from pos.models import MILLI, Sale, Shift
+from pos.printing.services.jobs import Delivery
+from pos.services.checkout import MAX_LINES, LineRequest, Quote, Tender
+from pos.services.held import HeldCart, HeldLine
+from pos.services.holder import CardHolder
+from pos.services.refunds import RefundResult
+from pos.services.shifts import DENOMINATIONS
+from pos.services.totals import ReportFigures
+
+MAX_LINE_QTY = Decimal(9999)  # a sale line: more is a slip of the scanner or the keyboard
+
+
+def _line_qty(value: str | int) -> Decimal:
+    return parse_quantity(value, max_qty=MAX_LINE_QTY)
+
+
+def _text(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _qty_text(milli: int) -> str:
+    return _text(Decimal(milli) / MILLI)
+
+
+def _money(fen: int | None) -> str | None:
+    return None if fen is None else str(Money(fen))
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+
+class LineIn(ApiModel):
+    barcode: str = Field(min_length=1, max_length=32)
+    qty: str | int | None = Field(
+        default=None, description='数量；称重商品最多三位小数，如 "0.512"'
+    )
+
+    @field_validator("qty")
+    @classmethod
+    def _check_qty(cls, value: str | int | None) -> str | int | None:
+        if value is not None:
+            _line_qty(value)
+        return value
+
+    def request(self) -> LineRequest:
+        return LineRequest(self.barcode, None if self.qty is None else _line_qty(self.qty))
+
+    def held(self) -> HeldLine:
+        return HeldLine(self.barcode, self.qty)
+
+
+class PaymentIn(ApiModel):
+    method: Literal["card", "cash"]
+    amount: str = Field(description='两位小数的金额，如 "20.00"')
+
+    @field_validator("amount")
+    @classmethod
+    def _check_amount(cls, value: str) -> str:
+        parse_amount(value)
+        return value
+
+    @property
+    def money(self) -> Money:
+        return parse_amount(self.amount)
+
+
+class SaleIn(ApiModel):
+    client_ref: str = Field(
+        min_length=1, max_length=64, description="客户端生成的唯一号，重放不重复记账"
+    )
+    card_no: str | None = Field(default=None, max_length=32)
+    proxy_id: int | None = None
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+    payments: list[PaymentIn] = Field(default_factory=list, max_length=4)
+
+    def tenders(self) -> tuple[Money, Money]:
+        """(card, cash): what the payments tender by each method."""
+        card = sum((p.money for p in self.payments if p.method == "card"), Money.zero())
+        cash = sum((p.money for p in self.payments if p.method == "cash"), Money.zero())
+        return card, cash
+
+
+class QuoteIn(ApiModel):
+    card_no: str | None = Field(default=None, max_length=32)
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+
+class RefundLineIn(ApiModel):
+    barcode: str = Field(min_length=1, max_length=32)
+    qty: str | int = 1
+
+    @field_validator("qty")
+    @classmethod
+    def _check_qty(cls, value: str | int) -> str | int:
+        _line_qty(value)
+        return value
+
+    def request(self) -> LineRequest:
+        return LineRequest(self.barcode, _line_qty(self.qty))
+
+
+class RefundIn(ApiModel):
+    reason: str = Field(min_length=1, max_length=200)
+    lines: list[RefundLineIn] | None = Field(default=None, max_length=MAX_LINES)
+    void: bool = False
+
+
+class ShiftOpenIn(ApiModel):
+    opening_float: str = Field(default="0.00")
+    terminal: str | None = Field(default=None, max_length=16)
+
+    @field_validator("opening_float")
+    @classmethod
+    def _check(cls, value: str) -> str:
+        parse_amount(value, what="备用金", allow_zero=True)
+        return value
+
+    @property
+    def money(self) -> Money:
+        return parse_amount(self.opening_float, what="备用金", allow_zero=True)
+
+
+class ShiftCloseIn(ApiModel):
+    counts: dict[str, int] = Field(
+        description=f"盲点：面额→张数，面额为 {', '.join(DENOMINATIONS)}"
+    )
+    reason: str = Field(default="", max_length=200)
+
+
+class HoldIn(ApiModel):
+    card_no: str | None = Field(default=None, max_length=32)
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+    label: str = Field(default="", max_length=64)
+
+
+class LoginRequest(ApiModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+
+class ReceiptOut(ApiModel):
+    status: Delivery
+    job_id: int | None = None
+
+
+class SaleLineOut(ApiModel):
+    line_no: int
+    barcode: str
+    name: str
+    spec: str
+    unit: str
+    qty: str
+    list_price: str
+    charity_price: str
+    list_total: str
+    total: str
+    discount: str
+    clothing: bool
+    refunded_qty: str
+
+
+class SaleOut(ApiModel):
+    sale_no: str
+    client_ref: str
+    at: datetime
+    terminal: str
+    cashier: str
+    card_no: str | None
+    holder: str | None
+    proxy: str | None
+    lines: list[SaleLineOut]
+    list_total: str
+    discount_total: str
+    total: str
+    paid_card: str
+    paid_cash: str
+    change: str
+    card_balance: str | None
+    clothing_used: int
+    refunded: str
+    receipt: ReceiptOut | None = None
+
+    @classmethod
+    def of(cls, sale: Sale, receipt: ReceiptOut | None = None) -> SaleOut:
+        refunded = sum(r.card_fen + r.cash_fen for r in sale.refunds)
+        return cls(
+            sale_no=sale.sale_no,
+            client_ref=sale.client_ref,
+            at=sale.at,
+            terminal=sale.terminal,
+            cashier=sale.actor_name,
+            card_no=sale.card.card_no if sale.card else None,
+            holder=sale.holder_masked,
+            proxy=sale.proxy_name,
+            lines=[
+                SaleLineOut(
+                    line_no=line.line_no,
+                    barcode=line.barcode,
+                    name=line.name,
+                    spec=line.spec,
+                    unit=line.unit,
+                    qty=_qty_text(line.qty_milli),
+                    list_price=str(Money(line.unit_list_fen)),
+                    charity_price=str(Money(line.unit_price_fen)),
+                    list_total=str(Money(line.list_total_fen)),
+                    total=str(Money(line.total_fen)),
+                    discount=str(Money(line.discount_fen)),
+                    clothing=line.clothing,
+                    refunded_qty=_qty_text(line.refunded_milli),
+                )
+                for line in sale.lines
+            ],
+            list_total=str(Money(sale.list_total_fen)),
+            discount_total=str(Money(sale.discount_total_fen)),
+            total=str(Money(sale.total_fen)),
+            paid_card=str(Money(sale.paid_card_fen)),
+            paid_cash=str(Money(sale.paid_cash_fen)),
+            change=str(Money(sale.change_fen)),
+            card_balance=_money(sale.card_balance_after_fen),
+            clothing_used=sale.clothing_items,
+            refunded=str(Money(refunded)),
+            receipt=receipt,
+        )
+
+
+class QuoteLineOut(ApiModel):
+    barcode: str
+    name: str
+    spec: str
+    unit: str
+    qty: str
+    weighed: bool
+    clothing: bool
+    list_price: str
+    charity_price: str
+    list_total: str
+    total: str
+    discount: str
+    stock: str
+
+
+class ClothingOut(ApiModel):
+    quarter: str
+    allowed: int
+    used: int
+    next_available: str | None = None
+
+
+class ProxyOut(ApiModel):
+    id: int
+    name: str
+    relation: str
+
+
+# A card as the terminal shows it. It overlaps the cards package's own answer (`CardAnswer` in
+# `cards`), which is to become the one schema of a card; this keeps the counter's extras
+# (proxies, when clothing is next available) until then.
+class CardOut(ApiModel):
+    card_no: str
+    holder: str
+    balance: str
+    clothing: ClothingOut
+    proxies: list[ProxyOut]
+
+    @classmethod
+    def of(cls, found: CardHolder) -> CardOut:
+        clothing = found.clothing
+        return cls(
+            card_no=found.card.card_no,
+            holder=found.holder,
+            balance=str(found.balance),
+            clothing=ClothingOut(
+                quarter=clothing.quarter,
+                allowed=clothing.allowed,
+                used=clothing.used,
+                next_available=(
+                    clothing.next_available.isoformat() if clothing.next_available else None
+                ),
+            ),
+            proxies=[ProxyOut(id=p.id, name=p.name, relation=p.relation) for p in found.proxies],
+        )
+
+
+class QuoteOut(ApiModel):
+    lines: list[QuoteLineOut]
+    list_total: str
+    discount_total: str
+    total: str
+    clothing_items: int
+    card: CardOut | None
+    card_pays: str
+    cash_due: str
+    balance_after: str | None
+
+    @classmethod
+    def of(cls, q: Quote, card: CardHolder | None, tender: Tender | None) -> QuoteOut:
+        return cls(
+            lines=[
+                QuoteLineOut(
+                    barcode=p.product.barcode,
+                    name=p.product.name,
+                    spec=p.product.spec,
+                    unit=p.product.unit,
+                    qty=_text(p.qty),
+                    weighed=p.product.weighed,
+                    clothing=p.product.clothing,
+                    list_price=str(p.price.unit_list),
+                    charity_price=str(p.price.unit_price),
+                    list_total=str(p.price.list_total),
+                    total=str(p.price.total),
+                    discount=str(p.price.discount),
+                    stock=_text(p.product.stock),
+                )
+                for p in q.lines
+            ],
+            list_total=str(q.list_total),
+            discount_total=str(q.discount_total),
+            total=str(q.total),
+            clothing_items=q.clothing_items,
+            card=None if card is None else CardOut.of(card),
+            card_pays=str(tender.card_pays if tender else Money.zero()),
+            cash_due=str(tender.cash_due if tender else q.total),
+            balance_after=None if tender is None else str(tender.balance_after),
+        )
+
+
+class RefundOut(ApiModel):
+    refund_no: str
+    sale_no: str
+    kind: str
+    card: str
+    cash: str
+    total: str
+    clothing_returned: int
+    card_balance: str | None
+    receipt: ReceiptOut
+
+    @classmethod
+    def of(cls, result: RefundResult, receipt: ReceiptOut) -> RefundOut:
+        record = result.refund
+        return cls(
+            refund_no=record.refund_no,
+            sale_no=record.sale.sale_no,
+            kind=record.kind,
+            card=str(Money(record.card_fen)),
+            cash=str(Money(record.cash_fen)),
+            total=str(record.total),
+            clothing_returned=record.clothing_items,
+            card_balance=None if result.card_balance is None else str(result.card_balance),
+            receipt=receipt,
+        )
+
+
+class ShiftOut(ApiModel):
+    id: int
+    terminal: str
+    cashier: str
+    status: str
+    opened_at: datetime
+    closed_at: datetime | None
+    z_number: int | None
+    totals: ReportFigures
+    counted_cash: str | None
+    variance: str | None
+    variance_reason: str
+    held: int
+    receipt: ReceiptOut | None = None
+
+    @classmethod
+    def of(
+        cls, shift: Shift, *, totals: ReportFigures, held: int, receipt: ReceiptOut | None = None
+    ) -> ShiftOut:
+        return cls(
+            id=shift.id,
+            terminal=shift.terminal,
+            cashier=shift.cashier_name,
+            status=shift.status,
+            opened_at=shift.opened_at,
+            closed_at=shift.closed_at,
+            z_number=shift.z_number,
+            totals=totals,
+            counted_cash=_money(shift.counted_cash_fen),
+            variance=_money(shift.variance_fen),
+            variance_reason=shift.variance_reason,
+            held=held,
+            receipt=receipt,
+        )
+
+
+class HeldLineOut(ApiModel):
+    barcode: str
+    qty: str | int | None = None
+
+
+class HeldOut(ApiModel):
+    id: int
+    label: str
+    held_at: datetime
+    card_no: str | None
+    lines: list[HeldLineOut]
+
+    @classmethod
+    def of(cls, held: HeldCart) -> HeldOut:
+        return cls(
+            id=held.id,
+            label=held.label,
+            held_at=held.held_at,
+            card_no=held.card_no,
+            lines=[HeldLineOut(barcode=line.barcode, qty=line.qty) for line in held.lines],
+        )
+
+
+class HeldListOut(ApiModel):
+    items: list[HeldOut]
+
+
+class LoginAnswer(ApiModel):
+    token: str
+    expires_at: str
+    role: str
+    username: str
+
+
+class MeAnswer(ApiModel):
+    username: str
+    name: str
+    role: str

@@ -1,0 +1,32 @@
+"""Finding sales: by number, by the client's reference, by the day they were made."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, tzinfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.errors import NotFound
+from pos.models import Sale
+
+
+def get_sale(session: Session, sale_no: str) -> Sale:
+    """A sale by its number, or NotFound."""
+    sale = session.scalar(select(Sale).where(Sale.sale_no == sale_no.strip()))
+    if sale is None:
+        raise NotFound(f"未找到销售单 {sale_no}")
+    return sale
+
+
+def sale_by_ref(session: Session, client_ref: str) -> Sale | None:
+    """The sale made for a client reference, if any."""
+    return session.scalar(select(Sale).where(Sale.client_ref == client_ref))
+
+
+def sales_of_day(session: Session, day: date, *, tz: tzinfo) -> list[Sale]:
+    """The sales of one calendar day in store time, newest first."""
+    start = datetime(day.year, day.month, day.day, tzinfo=tz)
+    end = start + timedelta(days=1)
+    query = select(Sale).where(Sale.at >= start, Sale.at < end).order_by(Sale.id.desc())
+    return list(session.scalars(query))
