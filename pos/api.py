@@ -12,10 +12,13 @@ from datetime import timedelta
 from flask.typing import ResponseReturnValue
 
 from cards import hooks as cards_hooks
+from cards.api import card_answer
 from cards.models import Card
+from cards.schemas import CardAnswer
 from cards.services.cards import card_for_payment
 from core.auth import Role, authenticate, issue_token, revoke_token
 from core.errors import Unauthorized
+from core.money import Money
 from core.web import (
     ApiBlueprint,
     api_user,
@@ -29,7 +32,6 @@ from core.web import (
 from pos.models import Shift
 from pos.printing.services import jobs
 from pos.schemas import (
-    CardOut,
     HeldListOut,
     HeldOut,
     HoldIn,
@@ -74,14 +76,9 @@ def _deliver(job_id: int) -> ReceiptOut:
     return ReceiptOut(status=status, job_id=job_id)
 
 
-def _holder(card: Card) -> holder.CardHolder:
-    return holder.card_holder(
-        db_session(),
-        card,
-        at=now(),
-        allowance=cards_hooks.current().clothing_allowance,
-        tz=settings().tz,
-    )
+def _card(card: Card) -> CardAnswer:
+    """The card as every caller of the API sees it (the cards package's one description)."""
+    return card_answer(db_session(), card)
 
 
 def _shift_out(shift: Shift, receipt: ReceiptOut | None = None) -> ShiftOut:
@@ -168,30 +165,30 @@ def quote(body: QuoteIn) -> QuoteOut:
     )
     if q.card is None:
         return QuoteOut.of(q, None, None)
-    found = _holder(q.card)
-    return QuoteOut.of(q, found, checkout.card_tender(q.total, found.balance))
+    found = _card(q.card)
+    return QuoteOut.of(q, found, checkout.card_tender(q.total, Money.parse(found.balance)))
 
 
 @api.operation(
     "/terminal/card/<card_no>",
     summary="收银台刷卡：持卡人（脱敏）、余额、本季度衣物额度、代领人",
     roles=(Role.CASHIER,),
-    response=CardOut,
+    response=CardAnswer,
     errors=CARD_ERRORS,
 )
-def terminal_card(card_no: str) -> CardOut:
-    return CardOut.of(_holder(card_for_payment(db_session(), card_no)))
+def terminal_card(card_no: str) -> CardAnswer:
+    return _card(card_for_payment(db_session(), card_no))
 
 
 @api.operation(
     "/terminal/qr/<token>",
     summary="收银台扫手机上的余额页二维码：按二维码令牌找到卡",
     roles=(Role.CASHIER,),
-    response=CardOut,
+    response=CardAnswer,
     errors=CARD_ERRORS,
 )
-def terminal_qr(token: str) -> CardOut:
-    return CardOut.of(_holder(holder.card_to_pay_by_qr(db_session(), token)))
+def terminal_qr(token: str) -> CardAnswer:
+    return _card(holder.card_to_pay_by_qr(db_session(), token))
 
 
 @api.operation(

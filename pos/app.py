@@ -18,7 +18,6 @@ from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader
 from sqlalchemy import text
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
@@ -117,7 +116,6 @@ def create_app(
         static_folder=str(Path(core.__file__).parent / "static"),  # the shared assets
         template_folder=str(Path(pos.views.__file__).parent / "templates"),
     )
-    app.jinja_loader = _loaders(app)
     app.config.update(
         SECRET_KEY=secret,
         TESTING=testing,
@@ -166,16 +164,6 @@ def create_app(
 def _load_user(user_id: str) -> StaffUser | None:
     user = db_session().get(StaffUser, int(user_id)) if user_id.isdigit() else None
     return user if user is not None and user.active else None
-
-
-def _loaders(app: Flask) -> BaseLoader:
-    return ChoiceLoader(
-        [
-            FileSystemLoader(str(Path(pos.views.__file__).parent / "templates")),
-            FileSystemLoader(str(Path(core.__file__).parent / "templates")),
-            *([app.jinja_loader] if app.jinja_loader else []),
-        ]
-    )
 
 
 def nav_entries() -> list[tuple[str, str, tuple[str, ...]]]:

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from cards.schemas import CardAnswer
 from core.fields import parse_amount, parse_quantity
 from core.money import Money
 from core.web import ApiModel
@@ -19,7 +20,6 @@ from pos.models import MILLI, Sale, Shift
 from pos.printing.services.jobs import Delivery
 from pos.services.checkout import MAX_LINES, LineRequest, Quote, Tender
 from pos.services.held import HeldCart, HeldLine
-from pos.services.holder import CardHolder
 from pos.services.refunds import RefundResult
 from pos.services.shifts import DENOMINATIONS
 from pos.services.totals import ReportFigures
@@ -259,61 +259,19 @@ class QuoteLineOut(ApiModel):
     stock: str
 
 
-class ClothingOut(ApiModel):
-    quarter: str
-    allowed: int
-    used: int
-    next_available: str | None = None
-
-
-class ProxyOut(ApiModel):
-    id: int
-    name: str
-    relation: str
-
-
-# A card as the terminal shows it. It overlaps the cards package's own answer (`CardAnswer` in
-# `cards`), which is to become the one schema of a card; this keeps the counter's extras
-# (proxies, when clothing is next available) until then.
-class CardOut(ApiModel):
-    card_no: str
-    holder: str
-    balance: str
-    clothing: ClothingOut
-    proxies: list[ProxyOut]
-
-    @classmethod
-    def of(cls, found: CardHolder) -> CardOut:
-        clothing = found.clothing
-        return cls(
-            card_no=found.card.card_no,
-            holder=found.holder,
-            balance=str(found.balance),
-            clothing=ClothingOut(
-                quarter=clothing.quarter,
-                allowed=clothing.allowed,
-                used=clothing.used,
-                next_available=(
-                    clothing.next_available.isoformat() if clothing.next_available else None
-                ),
-            ),
-            proxies=[ProxyOut(id=p.id, name=p.name, relation=p.relation) for p in found.proxies],
-        )
-
-
 class QuoteOut(ApiModel):
     lines: list[QuoteLineOut]
     list_total: str
     discount_total: str
     total: str
     clothing_items: int
-    card: CardOut | None
+    card: CardAnswer | None
     card_pays: str
     cash_due: str
     balance_after: str | None
 
     @classmethod
-    def of(cls, q: Quote, card: CardHolder | None, tender: Tender | None) -> QuoteOut:
+    def of(cls, q: Quote, card: CardAnswer | None, tender: Tender | None) -> QuoteOut:
         return cls(
             lines=[
                 QuoteLineOut(
@@ -337,7 +295,7 @@ class QuoteOut(ApiModel):
             discount_total=str(q.discount_total),
             total=str(q.total),
             clothing_items=q.clothing_items,
-            card=None if card is None else CardOut.of(card),
+            card=card,
             card_pays=str(tender.card_pays if tender else Money.zero()),
             cash_due=str(tender.cash_due if tender else q.total),
             balance_after=None if tender is None else str(tender.balance_after),
