@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import getpass
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -17,6 +18,7 @@ from clothing_exchange import cli as clothing_cli
 from core.auth import Role, add_user
 from core.cli import CharityGroup, CliContext, cli_context, fail, os_reason, output_file
 from core.db import is_empty
+from core.stores import add_store, ensure_first_store, list_stores
 from inventory import cli as inventory_cli
 
 _ROLES = [r.value for r in Role]
@@ -44,8 +46,13 @@ def init() -> None:
     from pos import migrate  # alembic: only the commands that migrate pay for importing it
 
     context = cli_context()
-    heads = migrate.upgrade(context.database(require_schema=False).engine)
+    db = context.database(require_schema=False)
+    heads = migrate.upgrade(db.engine)
+    with db.transaction() as session:
+        first = ensure_first_store(session, context.settings.store, at=context.now())
     click.echo(f"数据库已是最新结构（{', '.join(heads)}）：{context.settings.database.url}")
+    if first is not None:
+        click.echo(f"已按 [store] 配置建立门店 {first.code}：{first.name}")
 
 
 @main.command()
@@ -68,6 +75,8 @@ def serve(host: str, port: int, demo: bool, threads: int) -> None:
     if demo:
         fresh = is_empty(db.engine)
         migrate.upgrade(db.engine)
+        with db.transaction() as session:
+            ensure_first_store(session, settings.store, at=context.now())
         if fresh:
             from pos.demo import load_demo
 
@@ -199,6 +208,45 @@ def backup(path: str) -> None:
             target.unlink(missing_ok=True)
             fail(f"错误：pg_dump 失败：{result.stderr.strip()}")
     click.echo(f"已备份到 {target}（{target.stat().st_size} 字节）")
+
+
+@main.group()
+def store() -> None:
+    """门店：本项目下的各家慈善超市。"""
+
+
+@store.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="门店名称")
+@click.option("--address", default="", help="地址")
+@click.option("--phone", default="", help="电话")
+@click.option("--hours", default="", help="营业时间")
+def store_add(code: str, name: str, address: str, phone: str, hours: str) -> None:
+    """添加一家门店（CODE 为两位数字，如 02）。"""
+    context = cli_context()
+    with context.transaction() as session:
+        made = add_store(
+            session, code, name=name, address=address, phone=phone, hours=hours, at=context.now()
+        )
+        click.echo(f"已添加门店 {made.code}：{made.name}")
+
+
+@store.command("list")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def store_list(fmt: str) -> None:
+    """列出所有门店。"""
+    context = cli_context()
+    with context.db.session() as session:
+        stores = list_stores(session)
+    if fmt == "json":
+        click.echo(json.dumps([s.to_json() for s in stores], ensure_ascii=False, indent=2))
+        return
+    for s in stores:
+        click.echo(
+            "  ".join(part for part in (s.code, s.name, s.address, s.phone, s.hours) if part)
+        )
 
 
 main.add_command(cards_cli.beneficiaries)

@@ -19,6 +19,7 @@ import cards.models
 import clothing_exchange.models
 import core.audit
 import core.auth
+import core.stores
 import inventory.models
 import pos.models
 import pos.printing.models
@@ -27,6 +28,7 @@ from core.db import Base
 # Imported for their side effect: their tables join Base.metadata.
 _MODEL_MODULES = (
     core.audit,
+    core.stores,
     core.auth,
     cards.models,
     inventory.models,

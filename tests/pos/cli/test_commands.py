@@ -24,6 +24,7 @@ CONTRACT_GROUPS = [
     "report",
     "ledger",
     "backup",
+    "store",
 ]
 
 
