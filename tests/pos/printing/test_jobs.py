@@ -183,3 +183,26 @@ def test_job_page_and_retry_button(
     assert state["status"] == "off" and state["queued"] == 1
     with database.session() as session:
         assert session.scalar(select(PrintJob.status).where(PrintJob.id == job_id)) == "queued"
+
+
+def test_a_copy_is_tried_at_once_during_the_cool_down(
+    database: Database, settings: Settings, closed_port: int
+) -> None:
+    """After a failure a new receipt waits for the background retry, but a copy somebody asked
+    for is tried at once, whatever happened to earlier jobs; it carries the time of the copy."""
+    dead = network_settings(settings, closed_port)
+    first = queue(database, "S1")
+    assert jobs.deliver(database, first, dead, at=AT) == "failed"
+    printer = CapturePrinter()
+    try:
+        alive = network_settings(settings, printer.port)
+        second = queue(database, "S2")
+        assert jobs.deliver(database, second, alive, at=AT + timedelta(seconds=1)) == "queued"
+        later = AT + timedelta(seconds=2)
+        with database.transaction() as session:
+            copy_id = jobs.reprint(session, "S1", at=later, actor=ACTOR).id
+        assert jobs.deliver(database, copy_id, alive, at=later) == "printed"
+        text = "\n".join(parse(printer.wait(1)[0]).check(80).lines())
+        assert "重打（副本）第 1 次" in text and "重打时间：2026-11-29 10:05:32" in text
+    finally:
+        printer.close()
