@@ -206,3 +206,20 @@ def test_a_copy_is_tried_at_once_during_the_cool_down(
         assert "重打（副本）第 1 次" in text and "重打时间：2026-11-29 10:05:32" in text
     finally:
         printer.close()
+
+
+def test_a_job_queued_before_this_version_still_prints(settings: Settings) -> None:
+    """Payloads written before receipts had a phone, a proxy or weighed lines decode with the
+    defaults: nothing queued is lost by an upgrade."""
+    from pos.printing.document import Receipt, from_payload, to_payload
+
+    payload = to_payload(sample_receipt())
+    body = payload["document"]
+    for key in ("store_phone", "store_hours", "proxy_masked", "reprinted_at", "later_refunds"):
+        del body[key]
+    for line in body["lines"]:
+        del line["weighed"]
+    old = from_payload(payload)
+    assert isinstance(old, Receipt) and old.store_phone == "" and old.reprinted_at is None
+    assert not any(line.weighed for line in old.lines)
+    assert "慈善优惠" in receipt_html(old, settings)

@@ -14,10 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cards.services.beneficiaries import add_proxy
-from core.auth import Role, add_user
+from core.auth import Actor, Role, add_user
 from core.config import Settings
 from core.db import Database
 from pos.printing.models import PrintJob
+from pos.services.receipts import shift_report, staff_name
+from pos.services.shifts import shift_for_work
 from tests.conftest import FakeClock
 from tests.pos.conftest import ACTOR, Store
 
@@ -226,3 +228,16 @@ def test_the_back_office_reprint_button_prints_at_once_after_a_failure(
         },
     )
     assert later["receipt"]["status"] == "queued"
+
+
+def test_shift_reports_name_the_cashier_by_display_name(
+    database: Database, session: Session, clock: FakeClock, settings: Settings
+) -> None:
+    with database.transaction() as s:
+        user = add_user(s, "li", "password123", Role.CASHIER, at=clock(), display_name="李收银")
+        shift = shift_for_work(s, actor=Actor.of(user), terminal="01", at=clock())
+        assert shift.cashier_name == "li"  # the row records the login, as the audit does
+        report = shift_report(s, shift, settings=settings, at=clock())
+        assert report.cashier == "李收银" and report.report == "X"
+        assert staff_name(s, None, "cli:root") == "cli:root"
+        assert staff_name(s, 99999, "gone") == "gone"
