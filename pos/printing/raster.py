@@ -87,11 +87,22 @@ def line_image(op: Text, width: int, font: Font) -> Image.Image:
     offset = (height - (bottom - top)) // 2 - top  # the ink centred, same baseline for all
     image = Image.new("L", (width_of(line) * CELL, height), 255)
     draw = ImageDraw.Draw(image)
+    stroke = 1 if op.bold else 0
     x = 0
     for char in line:
-        if char != " ":
-            draw.text((x, offset), char, font=font.face, fill=0, stroke_width=1 if op.bold else 0)
-        x += char_width(char) * CELL
+        span = char_width(char) * CELL
+        drawn = font.face.getlength(char) + 2 * stroke
+        if char == " ":
+            pass
+        elif drawn <= span:
+            draw.text((x, offset), char, font=font.face, fill=0, stroke_width=stroke)
+        else:  # a proportional Latin letter wider than its cell (W, m): squeezed into it
+            tile = Image.new("L", (int(drawn) + 1, height), 255)
+            ImageDraw.Draw(tile).text(
+                (0, offset), char, font=font.face, fill=0, stroke_width=stroke
+            )
+            image.paste(tile.resize((span, height)), (x, 0))
+        x += span
     if op.double:
         image = image.resize((image.width * 2, image.height * 2))
     return image

@@ -183,3 +183,15 @@ def test_barcode_bars_are_as_wide_as_the_paper_allows(
     (code,) = codes
     assert code.text == number and code.module == module
     assert bool(data.warnings) == (module == 1)  # the thinnest bars may not scan: said
+
+
+@needs_font
+def test_wide_latin_letters_stay_in_their_cells_on_an_image_line() -> None:
+    """The font's W is 21 px wide, a printer cell 12: squeezed in, it never inks the next cell."""
+    font = font_for(Settings().printer)
+    assert font is not None and font.face.getlength("W") > 12
+    image = line_image(Text("WWmm 𠮷"), 32, font)
+    space = image.crop((4 * 12, 0, 5 * 12, image.height))
+    assert space.getextrema()[0] > 200  # the space after the letters is blank
+    letters = image.crop((0, 0, 4 * 12, image.height))
+    assert letters.getextrema()[0] < 128
