@@ -167,7 +167,8 @@ def sale(sale_no: str) -> str:
         sale=record,
         preview=receipt_html(document, cfg),
         refunds=[
-            (r, receipt_html(receipts.refund_slip(r, settings=cfg), cfg)) for r in record.refunds
+            (r, receipt_html(receipts.refund_slip(session, r, settings=cfg), cfg))
+            for r in record.refunds
         ],
     )
 

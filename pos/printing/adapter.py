@@ -21,25 +21,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from core.config import PrinterSettings, Settings
+from pos.printing import code128
 from pos.printing.document import Document
-from pos.printing.layout import (
-    Cut,
-    Drawer,
-    Feed,
-    Layout,
-    Qr,
-    Text,
-    char_width,
-    layout_document,
-    width_of,
-)
+from pos.printing.layout import Barcode, Cut, Drawer, Feed, Layout, Qr, Text, layout_document
+from pos.printing.raster import font_for, line_image, qr_image
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +43,8 @@ STATUS_PAPER = b"\x10\x04\x04"  # DLE EOT 4: roll paper sensor status
 REPLACEMENT = "□"
 
 DOTS = {58: 384, 80: 576}  # printable dots per line at 203 dpi
-CELL = 12  # dots per column: a Hanzi is 24 x 24, an ASCII character 12 x 24
-
-FONT_CANDIDATES = (
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-)
+BARCODE_HEIGHT = 64  # dots (8 mm)
+BARCODE_MODULES = (3, 2)  # dots per narrowest bar, widest first; 1 only if nothing else fits
 
 
 class PrinterError(Exception):
@@ -86,51 +70,19 @@ def _escpos() -> Any:
 
 
 def printable(char: str, encoding: str) -> bool:
-    """True when `char` encodes in `encoding` and a printer font of that encoding carries it."""
+    """True when `char` encodes in `encoding` and a printer font of that encoding carries it: an
+    ASCII byte or a multi-byte code (GBK's one-byte € at 0x80 is no printer's character)."""
     if encoding == "gb18030" and ord(char) > 0xFFFF:
         return False
     try:
-        char.encode(encoding)
+        encoded = char.encode(encoding)
     except UnicodeEncodeError:
         return False
-    return True
+    return ord(char) < 0x80 or len(encoded) > 1
 
 
 def unprintable(text: str, encoding: str) -> list[str]:
     return [c for c in dict.fromkeys(text) if not printable(c, encoding)]
-
-
-@dataclass(frozen=True)
-class _Font:
-    face: Any  # ImageFont.FreeTypeFont
-    missing_signature: tuple[Any, ...]
-
-    def has(self, char: str) -> bool:
-        return _signature(self.face, char) != self.missing_signature
-
-
-def _signature(face: Any, char: str) -> tuple[Any, ...]:
-    mask = face.getmask(char)
-    return (mask.size, bytes(Image.Image()._new(mask).tobytes()))
-
-
-@lru_cache(maxsize=4)
-def _load_font(path: str) -> _Font | None:
-    candidates = [path] if path else [p for p in FONT_CANDIDATES if Path(p).is_file()]
-    for candidate in candidates:
-        try:
-            # in the Noto CJK collections face 2 is Simplified Chinese
-            index = 2 if "NotoS" in candidate and candidate.endswith(".ttc") else 0
-            face = ImageFont.truetype(candidate, 24, index=index)
-        except OSError:
-            log.warning("printer font %s cannot be loaded", candidate)
-            continue
-        return _Font(face, _signature(face, "\U0010fffd"))
-    return None
-
-
-def font_for(printer: PrinterSettings) -> _Font | None:
-    return _load_font(printer.font_path)
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -154,33 +106,23 @@ def _raster(image: Image.Image) -> bytes:
     return bytes(header + im.to_raster_format())
 
 
-def line_image(op: Text, width: int, font: _Font) -> Image.Image:
-    """A text line drawn as the printer would draw it: each character in its column cells."""
-    line = op.padded(width)
-    image = Image.new("L", (width_of(line) * CELL, 26), 255)
-    draw = ImageDraw.Draw(image)
-    x = 0
-    for char in line:
-        w = char_width(char)
-        if char != " ":
-            draw.text((x, 0), char, font=font.face, fill=0, stroke_width=1 if op.bold else 0)
-        x += w * CELL
-    if op.double:
-        image = image.resize((image.width * 2, image.height * 2))
-    return image
-
-
-def qr_image(data: str, paper_dots: int, box: int = 6) -> Image.Image:
-    """A QR code image centred on the paper's width (for printers without GS ( k)."""
-    import qrcode
-
-    code = qrcode.QRCode(box_size=box, border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    code.add_data(data)
-    code.make(fit=True)
-    symbol = code.make_image().get_image().convert("L")
-    canvas = Image.new("L", (paper_dots, symbol.height), 255)
-    canvas.paste(symbol, ((paper_dots - symbol.width) // 2, 0))
-    return canvas
+def _barcode(op: Barcode, paper_dots: int) -> tuple[bytes, str | None]:
+    """GS h / w / H / f / k: a centred CODE128 of the data with its text below, bars as wide as
+    fit the paper; a warning when only the thinnest bars fit, none at all when even they don't."""
+    width = code128.modules(op.data)
+    module = next((m for m in BARCODE_MODULES if width * m <= paper_dots), 1)
+    if width * module > paper_dots:
+        return b"", f"条码 {op.data} 过长（{width} 模块），未打印"
+    data = code128.escpos_data(op.data)
+    command = (
+        GS + b"h" + bytes([BARCODE_HEIGHT])
+        + GS + b"w" + bytes([module])
+        + GS + b"H\x02"  # the text below the bars
+        + GS + b"f\x00"
+        + GS + b"k" + bytes([73, len(data)]) + data
+    )  # fmt: skip
+    warning = None if module > 1 else f"条码 {op.data} 只能以最细线条打印，可能难以扫描"
+    return command, warning
 
 
 def _needs_chinese_mode(printer: PrinterSettings, profile: Any) -> bool:
@@ -261,6 +203,13 @@ def render_layout(layout: Layout, printer: PrinterSettings) -> Rendered:
             else:
                 style("left", False, False)
                 p._raw(_raster(qr_image(op.data, paper_dots)))
+        elif isinstance(op, Barcode):
+            style("center", False, False)
+            command, warning = _barcode(op, paper_dots)
+            p._raw(command)
+            if warning:
+                log.warning("receipt barcode: %s", warning)
+                out.warnings.append(warning)
         elif isinstance(op, Feed):
             p._raw(b"\n" * op.lines)
         elif isinstance(op, Cut):

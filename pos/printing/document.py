@@ -26,10 +26,19 @@ class ReceiptLine:
     unit_list: Money
     total: Money
     clothing: bool = False
+    weighed: bool = False
 
     @property
     def discounted(self) -> bool:
         return self.unit_price != self.unit_list
+
+    @property
+    def items(self) -> int:
+        """What the line adds to the item count (件数): its quantity for goods counted in whole
+        units, one for weighed goods (0.512 kg of rice is one item) or a fractional quantity."""
+        if self.weighed or self.qty != self.qty.to_integral_value():
+            return 1
+        return int(self.qty)
 
 
 @dataclass(frozen=True)
@@ -37,7 +46,13 @@ class Receipt:
     """A sale receipt (`kind="sale"`) or a refund slip (`kind="refund"`, amounts paid back).
 
     `number` is the sale or refund number; `at` an aware instant (shown in the store's zone);
-    `reprint` counts copies (0 for the original; 1, 2, ... print 重打（副本）第 n 次).
+    `reprint` counts copies (0 for the original; 1, 2, ... print 重打（副本）第 n 次, with the
+    time of the copy `reprinted_at` and, when `later_refunds` refunds were made of the sale after
+    it, a note that the balance shown is the one at the sale).
+
+    A refund slip's `list_total` is the list total of the returned lines, `total` the charity
+    total returned, `paid_card` and `paid_cash` the money returned by tender and
+    `card_balance_after` the card's balance after the refund.
     """
 
     kind: Literal["sale", "refund"]
@@ -64,13 +79,30 @@ class Receipt:
     reason: str | None = None
     footer: str = ""
     original_number: str | None = None  # a refund: the sale it returns
+    store_phone: str = ""
+    store_hours: str = ""
+    proxy_masked: str | None = None  # the proxy collector (代领人) who shopped for the holder
+    reprinted_at: datetime | None = None
+    later_refunds: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in ("sale", "refund"):
             raise ValueError(f"receipt kind must be sale or refund, not {self.kind!r}")
         if self.at.tzinfo is None or self.at.utcoffset() is None:
             raise ValueError("Receipt.at must be an aware datetime")
+        if self.reprinted_at is not None and self.reprinted_at.utcoffset() is None:
+            raise ValueError("Receipt.reprinted_at must be an aware datetime")
         object.__setattr__(self, "lines", tuple(self.lines))
+
+    @property
+    def items(self) -> int:
+        """The item count printed as `N 件` (see `ReceiptLine.items`)."""
+        return sum(line.items for line in self.lines)
+
+    @property
+    def card_sale(self) -> bool:
+        """A sale (or refund) of a card holder: every line shows its 标价 and 慈善价."""
+        return self.card_tail is not None
 
     @property
     def opens_drawer(self) -> bool:
@@ -197,8 +229,11 @@ def from_payload(payload: dict[str, Any]) -> Document:
     return cls(**body)  # type: ignore[no-any-return]
 
 
-def with_reprint(document: Document, count: int) -> Document:
-    """The same document marked as the `count`-th copy."""
+def with_reprint(document: Document, count: int, *, at: datetime | None = None) -> Document:
+    """The same document marked as the `count`-th copy (a receipt also with the time `at` of
+    the copy)."""
+    if isinstance(document, Receipt):
+        return replace(document, reprint=count, reprinted_at=at)
     return replace(document, reprint=count)
 
 

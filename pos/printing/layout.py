@@ -1,30 +1,45 @@
 """The one layout engine: a document in, a list of layout operations out, measured in display
 columns of the printer's normal font (32 on 58 mm paper, 48 on 80 mm).
 
-A Han or other full-width character takes two columns, an ASCII character one
-(`unicodedata.east_asian_width` W, F and A count two: Chinese printers print every multi-byte
-GB18030 character from their double-width Hanzi font). Names are wrapped or cut between
-characters, never inside one; amounts are right-aligned and always written with `￥` (U+FFE5),
-never `¥` (U+00A5, absent from GBK). Both the ESC/POS renderer (`adapter`) and the HTML preview
-(`preview`) consume the same operations, so the preview is the printed layout.
+Text is measured and broken by `pos.printing.text` (ASCII one column, every other character two,
+as GB18030 printers draw them; the line-breaking rules 禁则). Amounts are right-aligned and
+always written as `core.money.Money.format` writes them (`￥4.67`, `-￥4.67`), never `¥` (U+00A5,
+absent from GBK). Both the ESC/POS renderer (`adapter`) and the HTML preview (`preview`) consume
+the same operations, so the preview is the printed layout.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from decimal import Decimal
-from typing import Literal
 
 from core.money import Money
 from pos.printing.document import Document, Receipt, ReceiptLine, Slip, ZReport
-
-Align = Literal["left", "center", "right"]
+from pos.printing.text import Align, char_width, clean, cut, pad, width_of, wrap
 
 COLUMNS = {58: 32, 80: 48}
-ELLIPSIS = "…"
 NAME_LINES = 2  # a product name wraps to at most this many lines, then is cut with …
+
+__all__ = [  # the measuring helpers are re-exported for the renderer and the tests
+    "COLUMNS",
+    "Barcode",
+    "Cut",
+    "Drawer",
+    "Feed",
+    "Layout",
+    "Op",
+    "Qr",
+    "Text",
+    "char_width",
+    "clean",
+    "columns",
+    "cut",
+    "layout_document",
+    "pad",
+    "width_of",
+    "wrap",
+]
 
 
 # --- operations --------------------------------------------------------------------------------
@@ -54,6 +69,14 @@ class Qr:
 
 
 @dataclass(frozen=True)
+class Barcode:
+    """A CODE128 barcode of `data` (printable ASCII: the sale number, scanned for a return),
+    centred, with its text printed below it by the printer."""
+
+    data: str
+
+
+@dataclass(frozen=True)
 class Feed:
     lines: int = 1
 
@@ -68,7 +91,7 @@ class Drawer:
     """Kick the cash drawer open."""
 
 
-Op = Text | Qr | Feed | Cut | Drawer
+Op = Text | Qr | Barcode | Feed | Cut | Drawer
 
 
 @dataclass(frozen=True)
@@ -84,6 +107,8 @@ class Layout:
                 out.append(op.padded(self.width).rstrip())
             elif isinstance(op, Qr):
                 out.append(f"[QR {op.data}]")
+            elif isinstance(op, Barcode):
+                out.append(f"[BARCODE {op.data}]")
             elif isinstance(op, Feed):
                 out.extend([""] * op.lines)
             elif isinstance(op, Cut):
@@ -93,76 +118,7 @@ class Layout:
         return out
 
 
-# --- measuring --------------------------------------------------------------------------------
-
-
-def clean(text: str) -> str:
-    """Text safe to send: control characters (an ESC in a product name would be a printer
-    command) become spaces, ¥ becomes ￥, and the string is NFC-normalised."""
-    text = unicodedata.normalize("NFC", text).replace("¥", "￥")
-    return "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text)
-
-
-def char_width(char: str) -> int:
-    """Display columns of one character on a Chinese receipt printer (1 or 2)."""
-    if ord(char) < 0x80:
-        return 1
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F", "A") else 1
-
-
-def width_of(text: str) -> int:
-    return sum(char_width(c) for c in text)
-
-
-def wrap(text: str, width: int) -> list[str]:
-    """Split into lines of at most `width` columns, between characters; prefers to break at a
-    space when the word moved down is short. Always at least one line."""
-    if width < 2:
-        raise ValueError("width must be at least 2 columns")
-    lines: list[str] = []
-    current = ""
-    used = 0
-    for char in text:
-        w = char_width(char)
-        if used + w > width:
-            # move a short trailing word down, if the line has a space to break at
-            head, sep, tail = current.rpartition(" ")
-            if sep and head.strip() and tail and char != " " and width_of(tail) <= width // 2:
-                lines.append(head.rstrip())
-                current, used = tail, width_of(tail)
-            else:
-                lines.append(current.rstrip() if current.strip() else current)
-                current, used = "", 0
-            if char == " " and not current:
-                continue
-        current += char
-        used += w
-    lines.append(current)
-    return lines
-
-
-def cut(text: str, width: int, ellipsis: str = ELLIPSIS) -> str:
-    """At most `width` columns; marked with … when something was cut."""
-    if width_of(text) <= width:
-        return text
-    room = width - width_of(ellipsis)
-    out = ""
-    used = 0
-    for char in text:
-        if used + char_width(char) > room:
-            break
-        out += char
-        used += char_width(char)
-    return out + ellipsis
-
-
-def pad(text: str, width: int, align: Align = "left") -> str:
-    gap = max(0, width - width_of(text))
-    if align == "right":
-        return " " * gap + text
-    if align == "center":
-        return " " * (gap // 2) + text + " " * (gap - gap // 2)
-    return text + " " * gap
+# --- building blocks ---------------------------------------------------------------------------
 
 
 def columns(left: str, right: str, width: int, *, bold: bool = False) -> list[Text]:
@@ -206,20 +162,37 @@ def fmt_at(at: datetime, tz: tzinfo) -> str:
 
 
 def money(amount: Money) -> str:
+    """The one way an amount is written on paper: ￥4.67, -￥4.67."""
     return amount.format()
+
+
+def barcode_text(data: str) -> bool:
+    """Whether `data` can be a CODE128 barcode (printable ASCII, 1 to 30 characters)."""
+    return 0 < len(data) <= 30 and all(32 <= ord(c) < 127 for c in data)
 
 
 # --- documents ---------------------------------------------------------------------------------
 
 
-def _header(store_name: str, address: str, title: str | None, reprint: int, width: int) -> list[Op]:
+def _header(
+    store_name: str,
+    title: str | None,
+    width: int,
+    *,
+    reprint: int = 0,
+    reprinted_at: str | None = None,
+    details: tuple[str, ...] = (),
+) -> list[Op]:
     ops: list[Op] = [*centred(store_name, width, bold=True, double=True)]
-    if address:
-        ops += centred(address, width)
+    for detail in details:
+        if detail:
+            ops += centred(detail, width)
     if title:
         ops += centred(title, width, bold=True, double=True)
     if reprint:
         ops += centred(f"重打（副本）第 {reprint} 次", width, bold=True)
+        if reprinted_at:
+            ops += centred(f"重打时间：{reprinted_at}", width)
     ops.append(rule(width))
     return ops
 
@@ -228,7 +201,10 @@ def _field(label: str, value: str, width: int) -> list[Text]:
     return [Text(p) for p in wrap(clean(f"{label}：{value}"), width)]
 
 
-def _goods_line(line: ReceiptLine, width: int) -> list[Op]:
+def _goods_line(line: ReceiptLine, width: int, *, charity: bool) -> list[Op]:
+    """A line of goods: its name (at most two lines), then quantity and price and the line's
+    total at the right. A card holder's line shows 标价 and 慈善价 (per unit, per kg for weighed
+    goods), on one line when it fits, else the 慈善价 and total on a second."""
     name = clean(line.name) + ("（衣物）" if line.clothing else "")
     parts = wrap(name, width)
     if len(parts) > NAME_LINES:
@@ -236,10 +212,72 @@ def _goods_line(line: ReceiptLine, width: int) -> list[Op]:
         parts = [*parts[: NAME_LINES - 1], cut(rest, width)]
     ops: list[Op] = [Text(p) for p in parts]
     unit = clean(line.unit)
-    detail = f"  {fmt_qty(line.qty)}{unit} x {money(line.unit_price)}"
-    ops += columns(detail, money(line.total), width)
-    if line.discounted:
-        ops.append(Text(cut(f"  标价 {money(line.unit_list)}", width)))
+    qty = f"{fmt_qty(line.qty)}{unit}"
+    per = f"/{unit}" if line.weighed and unit else ""
+    total = money(line.total)
+    if not charity:
+        return ops + columns(f"  {qty} x {money(line.unit_price)}{per}", total, width)
+    listed = f"标价 {money(line.unit_list)}{per}"
+    price = f"慈善价 {money(line.unit_price)}{per}"
+    for one in (f"  {qty}  {listed}  {price}", f"  {qty} {listed} {price}".replace(" ￥", "￥")):
+        if width_of(one) + 1 + width_of(total) <= width:
+            return ops + columns(one, total, width)
+    ops += [Text(p) for p in wrap(f"  {qty}  {listed}", width)]
+    return ops + columns(f"  {price}", total, width)
+
+
+def _sale_totals(receipt: Receipt, width: int) -> list[Op]:
+    ops: list[Op] = []
+    ops += columns("件数", f"{receipt.items} 件", width)
+    ops += columns("标价合计", money(receipt.list_total), width)
+    if receipt.discount_total or receipt.card_sale:
+        ops += columns("慈善优惠", money(-receipt.discount_total), width)
+    ops += columns("应付", money(receipt.total), width, bold=True)
+    if receipt.paid_card or receipt.card_sale:
+        ops += columns("卡支付", money(receipt.paid_card), width)
+    ops += columns("现金", money(receipt.paid_cash), width)
+    ops += columns("找零", money(receipt.change), width)
+    return ops
+
+
+def _refund_totals(receipt: Receipt, width: int) -> list[Op]:
+    ops: list[Op] = []
+    ops += columns("退货件数", f"{receipt.items} 件", width)
+    ops += columns("退货标价合计", money(receipt.list_total), width)
+    ops += columns("慈善优惠", money(-receipt.discount_total), width)
+    ops += columns("退款合计", money(receipt.total), width, bold=True)
+    if receipt.paid_card or receipt.card_sale:
+        ops += columns("退回卡内", money(receipt.paid_card), width)
+    if receipt.paid_cash or not receipt.card_sale:
+        ops += columns("退还现金", money(receipt.paid_cash), width)
+    if receipt.reason:
+        ops += _field("原因", receipt.reason, width)
+    return ops
+
+
+def _card_block(receipt: Receipt, width: int) -> list[Op]:
+    """The holder's part: masked holder and card tail, the proxy, the balance after, the
+    quarter's clothing; on a copy of a sale refunded since, a note."""
+    ops: list[Op] = []
+    if receipt.holder_masked or receipt.card_tail:
+        ops += columns(
+            clean(f"持卡人：{receipt.holder_masked or ''}"),
+            clean(f"卡号尾号 {receipt.card_tail}") if receipt.card_tail else "",
+            width,
+        )
+    if receipt.proxy_masked:
+        ops += _field("代领人", receipt.proxy_masked, width)
+    if receipt.card_balance_after is not None:
+        if receipt.kind == "refund":
+            label = "退款后卡内余额"
+        elif receipt.reprint:
+            label = "卡内余额（销售时）"
+        else:
+            label = "卡内余额"
+        ops += columns(label, money(receipt.card_balance_after), width, bold=True)
+    if receipt.clothing_used is not None:
+        left = "" if receipt.clothing_left is None else f"，剩余 {receipt.clothing_left} 件"
+        ops += _field("本季度衣物", f"已领 {receipt.clothing_used} 件{left}", width)
     return ops
 
 
@@ -248,10 +286,15 @@ def layout_receipt(receipt: Receipt, *, width: int, tz: tzinfo) -> Layout:
     refund = receipt.kind == "refund"
     ops: list[Op] = _header(
         receipt.store_name,
-        receipt.store_address,
         "退货单" if refund else None,
-        receipt.reprint,
         width,
+        reprint=receipt.reprint,
+        reprinted_at=fmt_at(receipt.reprinted_at, tz) if receipt.reprinted_at else None,
+        details=(
+            receipt.store_address,
+            f"电话：{receipt.store_phone}" if receipt.store_phone else "",
+            f"营业时间：{receipt.store_hours}" if receipt.store_hours else "",
+        ),
     )
     ops += _field("时间", fmt_at(receipt.at, tz), width)
     ops += columns(clean(f"终端：{receipt.terminal}"), clean(f"收银员：{receipt.cashier}"), width)
@@ -260,42 +303,20 @@ def layout_receipt(receipt: Receipt, *, width: int, tz: tzinfo) -> Layout:
         ops += _field("原销售单号", receipt.original_number, width)
     ops.append(rule(width))
     for line in receipt.lines:
-        ops += _goods_line(line, width)
+        ops += _goods_line(line, width, charity=receipt.card_sale)
     ops.append(rule(width))
-    if refund:
-        ops += columns("退货标价合计", money(receipt.list_total), width)
-        if receipt.discount_total:
-            ops += columns("慈善优惠", money(-receipt.discount_total), width)
-        ops += columns("退款合计", money(receipt.total), width, bold=True)
-        if receipt.paid_card:
-            ops += columns("退回卡内", money(receipt.paid_card), width)
-        if receipt.paid_cash:
-            ops += columns("退还现金", money(receipt.paid_cash), width)
-        if receipt.reason:
-            ops += _field("原因", receipt.reason, width)
-    else:
-        ops += columns("标价合计", money(receipt.list_total), width)
-        ops += columns("慈善优惠", money(-receipt.discount_total), width)
-        ops += columns("应付", money(receipt.total), width, bold=True)
-        if receipt.paid_card or receipt.card_balance_after is not None:
-            ops += columns("卡支付", money(receipt.paid_card), width)
-        ops += columns("现金", money(receipt.paid_cash), width)
-        ops += columns("找零", money(receipt.change), width)
-    card_part: list[Op] = []
-    if receipt.card_balance_after is not None:
-        card_part += columns("卡内余额", money(receipt.card_balance_after), width, bold=True)
-    if receipt.clothing_used is not None:
-        left = "" if receipt.clothing_left is None else f"，剩余 {receipt.clothing_left} 件"
-        card_part += _field("本季度衣物", f"已领 {receipt.clothing_used} 件{left}", width)
-    if receipt.holder_masked or receipt.card_tail:
-        card_part += columns(
-            clean(f"持卡人：{receipt.holder_masked or ''}"),
-            clean(f"卡号尾号 {receipt.card_tail}") if receipt.card_tail else "",
-            width,
-        )
+    ops += _refund_totals(receipt, width) if refund else _sale_totals(receipt, width)
+    card_part = _card_block(receipt, width)
     if card_part:
         ops += [rule(width), *card_part]
+    if receipt.reprint and receipt.later_refunds and not refund:
+        ops += [
+            Text(p, bold=True)
+            for p in wrap(f"本单已退货 {receipt.later_refunds} 笔，请以退货单为准", width)
+        ]
     ops.append(rule(width))
+    if not refund and barcode_text(receipt.number):
+        ops.append(Barcode(receipt.number))
     if receipt.qr_url:
         ops.append(Qr(receipt.qr_url))
         ops += centred("扫码查看卡内余额", width)
@@ -310,7 +331,7 @@ def layout_receipt(receipt: Receipt, *, width: int, tz: tzinfo) -> Layout:
 def layout_zreport(report: ZReport, *, width: int, tz: tzinfo) -> Layout:
     """An X or Z shift report: the same engine, label and amount rows."""
     title = "X 报表（当班）" if report.report == "X" else "Z 报表（交班）"
-    ops: list[Op] = _header(report.store_name, "", title, report.reprint, width)
+    ops: list[Op] = _header(report.store_name, title, width, reprint=report.reprint)
     ops += columns(clean(f"终端：{report.terminal}"), clean(f"收银员：{report.cashier}"), width)
     ops += _field("班次", report.shift_number, width)
     ops += _field("开班", fmt_at(report.opened_at, tz), width)
@@ -348,7 +369,7 @@ def layout_zreport(report: ZReport, *, width: int, tz: tzinfo) -> Layout:
 
 
 def layout_slip(slip: Slip, *, width: int, tz: tzinfo) -> Layout:
-    ops: list[Op] = _header(slip.store_name, "", slip.title, slip.reprint, width)
+    ops: list[Op] = _header(slip.store_name, slip.title, width, reprint=slip.reprint)
     if slip.terminal:
         ops += _field("终端", slip.terminal, width)
     if slip.at is not None:

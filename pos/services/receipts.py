@@ -1,25 +1,60 @@
 """What the counter prints: receipt, refund slip and shift report documents made from the rows,
 queued with the sale, the refund or the close (same transaction) and delivered after it
-committed; and reprints of a sale's receipt."""
+committed; and reprints of a sale's receipt.
+
+People are named on paper by their display name (the cashier's name, not the login), holders
+and proxies masked; a card's balance is the one after the sale or after the refund, as the
+ledger had it then."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cards.hooks import ClothingAllowance
+from cards.models import LedgerTransaction, Posting
 from cards.services.cards import qr_url
-from core.auth import Actor
+from cards.services.text import mask_name
+from core.auth import Actor, StaffUser
 from core.config import Settings
 from core.money import Money
 from pos.models import MILLI, Refund, Sale, Shift
-from pos.printing.document import Receipt, ReceiptLine, ZReport
+from pos.printing.document import Document, Receipt, ReceiptLine, ZReport
 from pos.printing.models import PrintJob
 from pos.printing.services import jobs
 from pos.services.sales import get_sale
 from pos.services.totals import shift_totals
+
+
+def staff_name(session: Session, user_id: int | None, recorded: str) -> str:
+    """How a staff member is named on paper: the account's display name, else the name the row
+    recorded (the login, or `cli:...` for the command line)."""
+    user = session.get(StaffUser, user_id) if user_id is not None else None
+    return user.display_name if user is not None and user.display_name else recorded
+
+
+def balance_after_refund(session: Session, refund: Refund) -> Money | None:
+    """The card's balance right after `refund` (None for a sale without a card): the sum of the
+    wallet's postings up to the refund's ledger transaction, or up to its time when no money went
+    back to the card."""
+    account_id = refund.sale.account_id
+    if account_id is None:
+        return None
+    query = (
+        select(func.coalesce(func.sum(Posting.amount_fen), 0))
+        .join(LedgerTransaction, LedgerTransaction.id == Posting.txn_id)
+        .where(Posting.account_id == account_id)
+    )
+    if refund.ledger_txn_id is not None:
+        seq = select(LedgerTransaction.seq).where(LedgerTransaction.id == refund.ledger_txn_id)
+        query = query.where(LedgerTransaction.seq <= seq.scalar_subquery())
+    else:
+        query = query.where(LedgerTransaction.at <= refund.at)
+    return Money(int(session.scalar(query) or 0))
 
 
 def clothing_left(
@@ -48,8 +83,10 @@ def sale_receipt(
         kind="sale",
         store_name=settings.store.name,
         store_address=settings.store.address,
+        store_phone=settings.store.phone,
+        store_hours=settings.store.hours,
         terminal=sale.terminal,
-        cashier=sale.actor_name,
+        cashier=staff_name(session, sale.actor_id, sale.actor_name),
         number=sale.sale_no,
         at=sale.at,
         lines=tuple(
@@ -61,6 +98,7 @@ def sale_receipt(
                 unit_list=Money(line.unit_list_fen),
                 total=Money(line.total_fen),
                 clothing=line.clothing,
+                weighed=line.weighed,
             )
             for line in sale.lines
         ),
@@ -74,6 +112,7 @@ def sale_receipt(
             Money(sale.card_balance_after_fen) if sale.card_balance_after_fen is not None else None
         ),
         holder_masked=sale.holder_masked,
+        proxy_masked=mask_name(sale.proxy_name) if sale.proxy_name else None,
         card_tail=card.card_no[-4:] if card else None,
         clothing_used=used if card else None,
         clothing_left=left if card else None,
@@ -82,38 +121,53 @@ def sale_receipt(
     )
 
 
-def refund_slip(refund: Refund, *, settings: Settings) -> Receipt:
-    """The 退货单 of a refund or void: what went back, and the money returned by tender."""
+def refund_slip(session: Session, refund: Refund, *, settings: Settings) -> Receipt:
+    """The 退货单 of a refund or void: the returned lines (their list total, their charity total),
+    the money returned by tender, the card's tail and its balance after the refund."""
     sale = refund.sale
-    lines = tuple(
-        ReceiptLine(
-            name=rl.sale_line.name,
-            qty=Decimal(rl.qty_milli) / MILLI,
-            unit=rl.sale_line.unit,
-            unit_price=Money(rl.sale_line.unit_price_fen),
-            unit_list=Money(rl.sale_line.unit_list_fen),
-            total=Money(rl.amount_fen),
-            clothing=rl.sale_line.clothing,
+    lines: list[ReceiptLine] = []
+    list_total = Money.zero()
+    for rl in refund.lines:
+        sold = rl.sale_line
+        if rl.qty_milli == sold.qty_milli:
+            listed = Money(sold.list_total_fen)
+        else:
+            listed = Money(sold.list_total_fen).multiply(Decimal(rl.qty_milli) / sold.qty_milli)
+        list_total += listed
+        lines.append(
+            ReceiptLine(
+                name=sold.name,
+                qty=Decimal(rl.qty_milli) / MILLI,
+                unit=sold.unit,
+                unit_price=Money(sold.unit_price_fen),
+                unit_list=Money(sold.unit_list_fen),
+                total=Money(rl.amount_fen),
+                clothing=sold.clothing,
+                weighed=sold.weighed,
+            )
         )
-        for rl in refund.lines
-    )
     total = Money(refund.card_fen + refund.cash_fen)
+    card = sale.card
     return Receipt(
         kind="refund",
         store_name=settings.store.name,
         store_address=settings.store.address,
+        store_phone=settings.store.phone,
+        store_hours=settings.store.hours,
         terminal=sale.terminal,
-        cashier=refund.actor_name,
+        cashier=staff_name(session, refund.actor_id, refund.actor_name),
         number=refund.refund_no,
         at=refund.at,
-        lines=lines,
-        list_total=total,
-        discount_total=Money.zero(),
+        lines=tuple(lines),
+        list_total=list_total,
+        discount_total=list_total - total,
         total=total,
         paid_card=Money(refund.card_fen),
         paid_cash=Money(refund.cash_fen),
         change=Money.zero(),
+        card_balance_after=balance_after_refund(session, refund),
         holder_masked=sale.holder_masked,
+        card_tail=card.card_no[-4:] if card else None,
         reason=refund.reason,
         footer=settings.printer.footer,
         original_number=sale.sale_no,
@@ -127,7 +181,7 @@ def shift_report(session: Session, shift: Shift, *, settings: Settings, at: date
     return ZReport(
         store_name=settings.store.name,
         terminal=shift.terminal,
-        cashier=shift.cashier_name,
+        cashier=staff_name(session, shift.cashier_id, shift.cashier_name),
         shift_number=f"Z{shift.z_number:05d}" if closed and shift.z_number else f"班次{shift.id}",
         opened_at=shift.opened_at,
         closed_at=shift.closed_at,
@@ -176,7 +230,7 @@ def queue_refund_slip(
     """Queue a refund's slip (flushes only)."""
     return jobs.enqueue(
         session,
-        refund_slip(refund, settings=settings),
+        refund_slip(session, refund, settings=settings),
         reference=refund.refund_no,
         at=at,
         actor=actor,
@@ -192,7 +246,16 @@ def queue_shift_report(
 
 
 def reprint_sale_receipt(session: Session, sale_no: str, *, at: datetime, actor: Actor) -> PrintJob:
-    """Queue a copy of a sale's receipt, marked 重打（副本）(flushes only); NotFound for an unknown
-    sale or one without a receipt."""
+    """Queue a copy of a sale's receipt (flushes only): the receipt as printed at the sale (its
+    balance is the balance then), marked 重打（副本）with the time of the copy and, when the sale
+    was refunded since, how many refunds to read with it. NotFound for an unknown sale or one
+    without a receipt."""
     sale = get_sale(session, sale_no)
-    return jobs.reprint(session, sale.sale_no, at=at, actor=actor, kind="receipt")
+    refunds = len(sale.refunds)
+
+    def amend(document: Document) -> Document:
+        if isinstance(document, Receipt):
+            return replace(document, later_refunds=refunds)
+        return document
+
+    return jobs.reprint(session, sale.sale_no, at=at, actor=actor, kind="receipt", amend=amend)

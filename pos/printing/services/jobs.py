@@ -4,8 +4,10 @@ failed, reprint copies marked 重打（副本）, and tell the terminal how the 
 The checkout calls `enqueue` inside its transaction (flush only), commits, then `deliver`, which
 reads the job, talks to the printer with no database transaction open, and records the outcome
 in a short transaction of its own. A dead printer costs at most a few seconds once: for
-`printer.retry_seconds` after a failure, deliveries do not even try (answer `queued`) and the
-background worker takes over. The answer vocabulary is the contract's `receipt.status`:
+`printer.retry_seconds` after a failure, deliveries of new receipts do not even try (answer
+`queued`) and the background worker takes over. A copy (重打) is always asked for by a person
+standing at the printer, so it is tried at once, whatever happened to earlier jobs. The answer
+vocabulary is the contract's `receipt.status`:
 `printed`, `queued`, `failed`, `off` (printer kind none).
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Literal, TypedDict
 
@@ -96,8 +99,9 @@ def deliver(
     """Print one job now, outside any sale transaction; returns printed, queued, failed or off.
 
     Waits on the printer at most about 2 x `printer.timeout_seconds`. Without `force`, a printer
-    that failed within `printer.retry_seconds` is not tried again (the job stays queued for the
-    background worker). A job already printed is not printed twice (reprints are new jobs).
+    that failed within `printer.retry_seconds` is not tried again for a new receipt (the job
+    stays queued for the background worker); a copy (`reprint` > 0) is always tried. A job
+    already printed is not printed twice (reprints are new jobs).
     """
     if settings.printer.kind == "none":
         return "off"
@@ -113,7 +117,8 @@ def deliver(
                 raise NotFound(f"打印任务 {job_id} 不存在")
             if job.status == "printed":
                 return "printed"
-            if not force and _printer_is_cooling_down(session, settings, at):
+            explicit = force or job.reprint > 0
+            if not explicit and _printer_is_cooling_down(session, settings, at):
                 return "queued"
             document = document_of(job)
             name = f"job-{job.id:06d}-{job.kind}-{job.reference}"
@@ -148,10 +153,17 @@ def deliver(
 
 
 def reprint(
-    session: Session, reference: str, *, at: datetime, actor: Actor, kind: str | None = None
+    session: Session,
+    reference: str,
+    *,
+    at: datetime,
+    actor: Actor,
+    kind: str | None = None,
+    amend: Callable[[Document], Document] | None = None,
 ) -> PrintJob:
     """Queue a copy of the latest document printed for `reference` (a sale, refund or shift
-    number), marked 重打（副本）第 n 次 with n one more than the copies so far. Flushes only."""
+    number), marked 重打（副本）第 n 次 with n one more than the copies so far and the time `at`
+    of the copy; `amend` adds what the caller knows of later events. Flushes only."""
     query = select(PrintJob).where(PrintJob.reference == reference)
     if kind is not None:
         query = query.where(PrintJob.kind == kind)
@@ -164,7 +176,9 @@ def reprint(
         )
     )
     count = (copies or 0) + 1
-    document = with_reprint(document_of(original), count)
+    document = with_reprint(document_of(original), count, at=at)
+    if amend is not None:
+        document = amend(document)
     return enqueue(session, document, reference=reference, at=at, actor=actor)
 
 

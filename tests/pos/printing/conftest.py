@@ -21,9 +21,20 @@ AT = datetime(2026, 11, 29, 10, 5, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 BALANCE_URL = "http://kiosk.test/b/Q7xk2mPz"
 
 
+STORE = {
+    "store_name": "惠济区慈善超市",
+    "store_address": "郑州市惠济区天河路 1 号",
+    "store_phone": "0371-6612 3456",
+    "store_hours": "每天 8:30-18:00",
+    "terminal": "01",
+    "footer": "感谢您的光临 · 慈善超市 爱心传递",
+}
+SALE_NO = "20261129-01-000042"
+
+
 def sample_receipt(**changes: Any) -> Receipt:
-    """A cash-and-card sale: a long name, a weighed line, a free clothing item, a rare
-    character in the holder's name (䶮, not in GBK) and a ￥ in a product name."""
+    """A card sale paid partly in cash: a long name, a weighed line, a free clothing item, a
+    proxy, a rare character in the holder's name (䶮, not in GBK) and a ￥ in a product name."""
     lines = (
         ReceiptLine(
             "金龙鱼 大豆油 5L 非转基因压榨一级食用油家庭装",
@@ -33,17 +44,17 @@ def sample_receipt(**changes: Any) -> Receipt:
             Money(6600),
             Money(6270),
         ),
-        ReceiptLine("散装大米", Decimal("0.512"), "kg", Money(450), Money(500), Money(230)),
+        ReceiptLine(
+            "散装大米", Decimal("0.512"), "kg", Money(450), Money(500), Money(230), weighed=True
+        ),
         ReceiptLine("挂面（特价￥2）", Decimal(2), "袋", Money(200), Money(200), Money(400)),
         ReceiptLine("冬季棉衣", Decimal(1), "件", Money(0), Money(0), Money(0), clothing=True),
     )
     receipt = Receipt(
         kind="sale",
-        store_name="惠济区慈善超市",
-        store_address="郑州市惠济区天河路 1 号",
-        terminal="01",
+        **STORE,
         cashier="王收银",
-        number="S20261129-0001",
+        number=SALE_NO,
         at=AT,
         lines=lines,
         list_total=Money(7530),
@@ -54,13 +65,81 @@ def sample_receipt(**changes: Any) -> Receipt:
         change=Money(100),
         card_balance_after=Money(0),
         holder_masked="张*䶮",
+        proxy_masked="李*",
         card_tail="0427",
         clothing_used=1,
         clothing_left=0,
         qr_url=BALANCE_URL,
-        footer="感谢您的光临 · 慈善超市 爱心传递",
     )
     return replace(receipt, **changes)
+
+
+def sample_cash_sale(**changes: Any) -> Receipt:
+    """A member of the public pays cash at list price: names mixing characters that GB18030
+    sends as four-byte codes (ä ö ç © £, half-width katakana) with Han and Latin text."""
+    lines = (
+        ReceiptLine(
+            "Käse Gouda ©Holland £4 ｶﾞｳﾀﾞ 奶酪（进口）片装",
+            Decimal(3),
+            "包",
+            Money(1590),
+            Money(1590),
+            Money(4770),
+        ),
+        ReceiptLine("Crème brûlée 焦糖布丁", Decimal(1), "盒", Money(850), Money(850), Money(850)),
+    )
+    receipt = Receipt(
+        kind="sale",
+        **STORE,
+        cashier="王收银",
+        number="20261129-01-000043",
+        at=AT.replace(minute=12),
+        lines=lines,
+        list_total=Money(5620),
+        discount_total=Money(0),
+        total=Money(5620),
+        paid_card=Money(0),
+        paid_cash=Money(6000),
+        change=Money(380),
+    )
+    return replace(receipt, **changes)
+
+
+def sample_refund(**changes: Any) -> Receipt:
+    """The 退货单 of the oil and the rice of the card sale: list 68.56, charity 65.00, 50.00
+    back to the card (all it paid) and 15.00 in cash; the card's balance is then 50.00."""
+    sale = sample_receipt()
+    receipt = Receipt(
+        kind="refund",
+        **STORE,
+        cashier="赵店长",
+        number=f"{SALE_NO}-R1",
+        at=AT.replace(hour=15, minute=40, second=0),
+        lines=(sale.lines[0], sale.lines[1]),
+        list_total=Money(6856),
+        discount_total=Money(356),
+        total=Money(6500),
+        paid_card=Money(5000),
+        paid_cash=Money(1500),
+        change=Money(0),
+        card_balance_after=Money(5000),
+        holder_masked="张*䶮",
+        card_tail="0427",
+        reason="包装破损",
+        original_number=SALE_NO,
+    )
+    return replace(receipt, **changes)
+
+
+def sample_reprint(**changes: Any) -> Receipt:
+    """The card sale's first copy, printed the next morning, after one refund."""
+    copy = replace(
+        sample_receipt(),
+        reprint=1,
+        reprinted_at=AT.replace(day=30, hour=9, minute=15, second=0),
+        later_refunds=1,
+    )
+    return replace(copy, **changes)
 
 
 def sample_zreport(**changes: Any) -> ZReport:

@@ -183,3 +183,43 @@ def test_job_page_and_retry_button(
     assert state["status"] == "off" and state["queued"] == 1
     with database.session() as session:
         assert session.scalar(select(PrintJob.status).where(PrintJob.id == job_id)) == "queued"
+
+
+def test_a_copy_is_tried_at_once_during_the_cool_down(
+    database: Database, settings: Settings, closed_port: int
+) -> None:
+    """After a failure a new receipt waits for the background retry, but a copy somebody asked
+    for is tried at once, whatever happened to earlier jobs; it carries the time of the copy."""
+    dead = network_settings(settings, closed_port)
+    first = queue(database, "S1")
+    assert jobs.deliver(database, first, dead, at=AT) == "failed"
+    printer = CapturePrinter()
+    try:
+        alive = network_settings(settings, printer.port)
+        second = queue(database, "S2")
+        assert jobs.deliver(database, second, alive, at=AT + timedelta(seconds=1)) == "queued"
+        later = AT + timedelta(seconds=2)
+        with database.transaction() as session:
+            copy_id = jobs.reprint(session, "S1", at=later, actor=ACTOR).id
+        assert jobs.deliver(database, copy_id, alive, at=later) == "printed"
+        text = "\n".join(parse(printer.wait(1)[0]).check(80).lines())
+        assert "重打（副本）第 1 次" in text and "重打时间：2026-11-29 10:05:32" in text
+    finally:
+        printer.close()
+
+
+def test_a_job_queued_before_this_version_still_prints(settings: Settings) -> None:
+    """Payloads written before receipts had a phone, a proxy or weighed lines decode with the
+    defaults: nothing queued is lost by an upgrade."""
+    from pos.printing.document import Receipt, from_payload, to_payload
+
+    payload = to_payload(sample_receipt())
+    body = payload["document"]
+    for key in ("store_phone", "store_hours", "proxy_masked", "reprinted_at", "later_refunds"):
+        del body[key]
+    for line in body["lines"]:
+        del line["weighed"]
+    old = from_payload(payload)
+    assert isinstance(old, Receipt) and old.store_phone == "" and old.reprinted_at is None
+    assert not any(line.weighed for line in old.lines)
+    assert "慈善优惠" in receipt_html(old, settings)

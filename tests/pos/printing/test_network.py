@@ -7,7 +7,6 @@ import time
 
 import pytest
 import zxingcpp
-from PIL import ImageOps
 
 from core.config import Settings
 from pos.printing.adapter import PrinterError, print_document
@@ -22,11 +21,13 @@ def test_receipt_arrives_over_tcp(capture_printer: CapturePrinter, paper: int, w
     print_document(sample_receipt(), settings)
     (data,) = capture_printer.wait(1)
     assert data.startswith(b"\x10\x04\x01\x10\x04\x04")  # status asked first
-    parsed = parse(data)
+    parsed = parse(data).check(paper)  # no line wider than the paper
     lines = parsed.lines("gb18030")
+    assert parsed.status_queries == 2
     assert "持卡人：张*䶮" in "\n".join(lines)
-    assert any(line.endswith("￥2.30") and "0.512kg" in line for line in lines)
-    assert max(len(line.encode("gb18030")) for line in lines) <= width  # bytes = columns
+    assert any(line.endswith("￥2.30") and "4.50/kg" in line for line in lines)
+    assert any("0.512kg" in line for line in lines)
+    assert max(line.cells for line in parsed.text_lines()) == width
     assert parsed.qr == [BALANCE_URL.encode()]
 
 
@@ -35,7 +36,7 @@ def test_qr_image_over_tcp_decodes(capture_printer: CapturePrinter) -> None:
     print_document(sample_receipt(), settings)
     (data,) = capture_printer.wait(1)
     images = [im for im in parse(data).images if im.height > 100]
-    decoded = zxingcpp.read_barcodes(ImageOps.invert(images[0].convert("L")))
+    decoded = zxingcpp.read_barcodes(images[0])
     assert [d.text for d in decoded] == [BALANCE_URL]
 
 
