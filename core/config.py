@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse_many  # Flask-Limiter's own parser of limits
 from pydantic import BeforeValidator, PlainValidator, TypeAdapter, model_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.dataclasses import dataclass
@@ -167,6 +168,27 @@ def _paper(value: object) -> int:
     return width
 
 
+def _rate_limit(value: object) -> str:
+    """A Flask-Limiter limit such as "10 per minute; 60 per hour" (checked here, so that a typo
+    stops the program at start rather than switching the throttle off)."""
+    text = _text(value).strip()
+    try:
+        if not parse_many(text):
+            raise ValueError(text)
+    except ValueError:
+        raise _Invalid(
+            f'应为限流规则（如 "10 per minute; 60 per hour"），实际为 {value!r}'
+        ) from None
+    return text
+
+
+def _storage_uri(value: object) -> str:
+    text = _text(value).strip()
+    if "://" not in text:
+        raise _Invalid(f'应为存储地址（如 "memory://" 或 "redis://host:6379"），实际为 {value!r}')
+    return text
+
+
 def _database_url(value: object) -> str:
     text = _text(value).strip()
     if not (text.startswith("sqlite") or text.startswith("postgresql")):
@@ -229,6 +251,9 @@ class DatabaseSettings:
     url: Annotated[str, PlainValidator(_database_url)] = "sqlite:///var/charity.db"
 
 
+MIN_SECRET_KEY_LENGTH = 32
+
+
 @dataclass(frozen=True)
 class SecuritySettings:
     secret_key: Text = ""
@@ -236,6 +261,33 @@ class SecuritySettings:
     token_ttl_hours: Positive = 12
     max_failed_logins: Positive = 5
     cookie_secure: Flag = False
+    # A signed-in page (the back office) ends after this many minutes without a request.
+    idle_minutes: Positive = 30
+    # The cashier terminal stands at a public counter: it ends sooner (no scan, no key that
+    # reaches the server, for this long).
+    terminal_idle_minutes: Positive = 15
+    # Failed sign-ins per client address (page and API together), on top of the per-account lock.
+    login_rate_limit: Annotated[str, PlainValidator(_rate_limit)] = "10 per minute; 60 per hour"
+    # Where Flask-Limiter keeps its counts (sign-in and the balance page): "memory://" per process,
+    # "redis://host:6379" to share them between server processes.
+    rate_limit_storage: Annotated[str, PlainValidator(_storage_uri)] = "memory://"
+
+    def production_problem(self) -> str | None:
+        """Why these settings cannot run a real store (outside demo mode), naming the key, or
+        None: a data key is required, and a secret key of at least 32 characters."""
+        if not self.data_key:
+            return (
+                "未设置 security.data_key（或环境变量 CHARITY_DATA_KEY）：正式运行必须设置，"
+                "例如 openssl rand -base64 32 的输出；演示请用 charity serve --demo"
+            )
+        if len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            what = "未设置" if not self.secret_key else f"只有 {len(self.secret_key)} 个字符"
+            return (
+                f"security.secret_key（或环境变量 CHARITY_SECRET_KEY）{what}：正式运行至少需要 "
+                f"{MIN_SECRET_KEY_LENGTH} 个字符，例如 python -c 'import secrets; "
+                "print(secrets.token_hex(32))' 的输出"
+            )
+        return None
 
 
 @dataclass(frozen=True)
