@@ -34,12 +34,8 @@ from core.errors import (
 )
 from core.keys import DataKeys, resolve_keys
 from core.sessions import live_session, needs_touch, touch_statement
-from core.validation import (
-    MAX_JSON_INT,
-    check_json_values,
-    check_text,
-    describe_validation_error,
-)
+from core.validation import MAX_JSON_INT, check_json_values, check_text
+from core.validation import describe_validation_error as describe_validation_error  # re-export
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,6 +50,9 @@ class AppState:
     demo: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
     testing: bool = False
+    # Passwords sign-in refuses even when right: outside demo mode, the demo accounts' published
+    # ones (handed in by the app, which knows the demo).
+    refused_passwords: frozenset[str] = frozenset()
     _keys: DataKeys | None = field(default=None, repr=False)
 
     @property
