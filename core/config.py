@@ -274,18 +274,18 @@ class SecuritySettings:
 
     def production_problem(self) -> str | None:
         """Why these settings cannot run a real store (outside demo mode), naming the key, or
-        None: a data key is required, and a secret key of at least 32 characters."""
-        if not self.data_key:
-            return (
-                "未设置 security.data_key（或环境变量 CHARITY_DATA_KEY）：正式运行必须设置，"
-                "例如 openssl rand -base64 32 的输出；演示请用 charity serve --demo"
-            )
+        None: a secret key of at least 32 characters is required, and a data key."""
         if len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
             what = "未设置" if not self.secret_key else f"只有 {len(self.secret_key)} 个字符"
             return (
                 f"security.secret_key（或环境变量 CHARITY_SECRET_KEY）{what}：正式运行至少需要 "
                 f"{MIN_SECRET_KEY_LENGTH} 个字符，例如 python -c 'import secrets; "
                 "print(secrets.token_hex(32))' 的输出"
+            )
+        if not self.data_key:
+            return (
+                "未设置 security.data_key（或环境变量 CHARITY_DATA_KEY）：正式运行必须设置，"
+                "例如 openssl rand -base64 32 的输出；演示请用 charity serve --demo"
             )
         return None
 

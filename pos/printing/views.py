@@ -21,6 +21,7 @@ bp = Blueprint(
     __name__,
     template_folder="templates",
     static_folder="static/printing",
+    static_url_path="/static",
     url_prefix="/printing",
 )
 
