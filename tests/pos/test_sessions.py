@@ -115,13 +115,17 @@ def test_the_terminal_idles_out_sooner_and_its_poll_is_not_activity(
 
 def test_api_sessions_idle_out_and_sign_out_ends_them(client, make_user, clock) -> None:
     user = make_user(Role.CASHIER)
-    login = client.post("/api/v1/login", json={"username": user.username, "password": "password123"})
+    login = client.post(
+        "/api/v1/login", json={"username": user.username, "password": "password123"}
+    )
     token = login.get_json()["token"]
     clock.advance(minutes=20)
     assert client.get("/api/v1/me", headers=_bearer(token)).status_code == 200
     clock.advance(minutes=31)
     assert client.get("/api/v1/me", headers=_bearer(token)).status_code == 401
-    login = client.post("/api/v1/login", json={"username": user.username, "password": "password123"})
+    login = client.post(
+        "/api/v1/login", json={"username": user.username, "password": "password123"}
+    )
     token = login.get_json()["token"]
     assert client.post("/api/v1/logout", headers=_bearer(token)).status_code == 200
     assert client.get("/api/v1/me", headers=_bearer(token)).status_code == 401
@@ -162,5 +166,11 @@ def test_a_new_password_signs_the_account_out_everywhere(
         accounts.set_password(session, target, "a-new-secret", at=clock(), actor=Actor.cli())
     assert page.get("/office").status_code == 302
     fresh = app.test_client()
-    assert fresh.post("/", data={"username": user.username, "password": "password123"}).status_code == 401
-    assert fresh.post("/", data={"username": user.username, "password": "a-new-secret"}).status_code == 302
+    assert (
+        fresh.post("/", data={"username": user.username, "password": "password123"}).status_code
+        == 401
+    )
+    assert (
+        fresh.post("/", data={"username": user.username, "password": "a-new-secret"}).status_code
+        == 302
+    )

@@ -71,13 +71,11 @@ def test_add_reset_disable_enable_and_role(app: Flask, client, login, database) 
     disabled = client.post(f"/admin/staff/{wang.id}/disable", follow_redirects=True)
     assert "已停用 wang" in disabled.get_data(as_text=True)
     assert (
-        other.post("/", data={"username": "wang", "password": "second-password"}).status_code
-        == 401
+        other.post("/", data={"username": "wang", "password": "second-password"}).status_code == 401
     )
     client.post(f"/admin/staff/{wang.id}/enable")
     assert (
-        other.post("/", data={"username": "wang", "password": "second-password"}).status_code
-        == 302
+        other.post("/", data={"username": "wang", "password": "second-password"}).status_code == 302
     )
     out = client.post(f"/admin/staff/{wang.id}/revoke", follow_redirects=True)
     assert "已让 wang 在所有地方退出" in out.get_data(as_text=True)

@@ -39,7 +39,15 @@ def test_user_list_shows_accounts_and_no_secret(cli, database) -> None:
     _add(cli, "li", "supervisor")
     out = cli_ok(cli("user", "list"))
     lines = out.strip().splitlines()
-    assert lines[0].split("\t") == ["用户名", "显示名", "角色", "状态", "最近登录", "在线会话", "令牌"]
+    assert lines[0].split("\t") == [
+        "用户名",
+        "显示名",
+        "角色",
+        "状态",
+        "最近登录",
+        "在线会话",
+        "令牌",
+    ]
     assert lines[1].split("\t")[:4] == ["li", "li", "店长", "启用"]
     assert lines[2].split("\t")[:4] == ["wang", "wang", "收银员", "启用"]
     assert "共 2 个账号" in out
