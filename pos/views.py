@@ -130,7 +130,7 @@ def office() -> str:
 
 @bp.get("/terminal")
 @roles_required(Role.CASHIER)
-def terminal() -> str:
+def terminal() -> Response:
     """The cashier terminal. It works through the JSON API with the one bearer token of this
     sign-in (the same on every reload; it ends with the session, whose idle timeout becomes the
     terminal's shorter one)."""
@@ -149,12 +149,15 @@ def terminal() -> str:
     )
     session.commit()
     store = settings().store
-    return render_template(
+    page = render_template(
         "pos/terminal.html",
         api_token=token,
         terminal_no=store.terminal,
         public_sales=store.public_sales,
     )
+    response = current_app.make_response(page)
+    response.headers["Cache-Control"] = "no-store"  # the page holds a live token: never cached
+    return response
 
 
 def _secret() -> bytes:

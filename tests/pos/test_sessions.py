@@ -77,6 +77,7 @@ def test_reloading_the_terminal_reuses_one_token(app: Flask, make_user, database
     client = _sign_in(app, user.username)
     tokens = {_terminal_token(client) for _ in range(10)}
     assert len(tokens) == 1
+    assert client.get("/terminal").headers["Cache-Control"] == "no-store"
     assert _live_tokens(database, clock, user.id) == 1
     with database.session(write=False) as session:
         assert session.scalar(select(func.count(ApiToken.id))) == 1
