@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
@@ -155,9 +156,14 @@ def check_rate_limit(value: object) -> str:
     return text
 
 
+_STORAGE_URI = re.compile(r"^[a-z][a-z0-9+.-]*://")
+
+
 def check_storage_uri(value: object) -> str:
+    """A storage URI's shape; whether Flask-Limiter can use it (its scheme known, its client
+    installed) is checked when the app is built (`pos.security.check_limiter_storage`)."""
     text = check_text(value).strip()
-    if "://" not in text:
+    if not _STORAGE_URI.match(text):
         raise Invalid(f'应为存储地址（如 "memory://" 或 "redis://host:6379"），实际为 {value!r}')
     return text
 

@@ -57,6 +57,7 @@ from pos.demo import PUBLISHED_PASSWORDS
 from pos.printing.services.worker import start_retry_worker
 from pos.security import (
     SIGN_IN_ENDPOINTS,
+    check_limiter_storage,
     install_security_headers,
     install_sign_in_throttle,
     throttled_sign_in,
@@ -163,6 +164,7 @@ def create_app(
         if isinstance(blueprint, ApiBlueprint):
             csrf.exempt(blueprint)  # bearer tokens, not cookies: no CSRF to forge
         app.register_blueprint(blueprint)
+    check_limiter_storage(settings.security.rate_limit_storage)
     cards.views.balance.init_app(app)  # the balance page's rate limiter, this app's own
     install_sign_in_throttle(app)
     install_security_headers(app)

@@ -13,7 +13,10 @@ from flask import Flask, Response, current_app, render_template, request
 from flask.typing import RouteCallable
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits.errors import ConfigurationError as LimitsConfigurationError
+from limits.storage import storage_from_string
 
+from core.config import ConfigError
 from core.errors import TooManyAttempts
 from core.signin import record_refusal
 from core.web import app_state, error_response, is_api_request
@@ -63,6 +66,15 @@ def install_security_headers(app: Flask) -> None:
         return response
 
 
+def check_limiter_storage(uri: str) -> None:
+    """Refuse, naming the key, a `security.rate_limit_storage` Flask-Limiter cannot use (an
+    unknown scheme, or `redis://` without the redis client installed)."""
+    try:
+        storage_from_string(uri)
+    except LimitsConfigurationError as exc:
+        raise ConfigError(f"配置项 security.rate_limit_storage 无法使用（{uri}）：{exc}") from None
+
+
 def install_sign_in_throttle(app: Flask) -> Limiter:
     """Failed sign-ins per client address, page and API together (`security.login_rate_limit`,
     counted in `security.rate_limit_storage`). Only refusals count, so a busy counter's good
@@ -75,6 +87,7 @@ def install_sign_in_throttle(app: Flask) -> Limiter:
         storage_uri=settings.rate_limit_storage,
         key_prefix="sign_in",
         headers_enabled=False,
+        in_memory_fallback_enabled=True,  # a shared store that is down: count in this process
     )
     throttle = limiter.shared_limit(
         lambda: app_state(app).settings.security.login_rate_limit,

@@ -146,3 +146,18 @@ def test_the_app_factory_refuses_the_same_outside_demo_and_tests(settings: Setti
     ready = settings.with_overrides(security={"secret_key": "s" * 32, "data_key": DATA_KEY})
     assert create_app(ready).extensions["charity"].refused_passwords >= {"cashier123", "admin123"}
     assert create_app(settings, demo=True).extensions["charity"].refused_passwords == frozenset()
+
+
+def test_a_storage_the_limiter_cannot_use_is_a_config_error(settings: Settings) -> None:
+    unknown = settings.with_overrides(security={"rate_limit_storage": "mysql://db"})
+    with pytest.raises(ConfigError, match=r"security\.rate_limit_storage"):
+        create_app(unknown, testing=True)
+    # redis:// is a known scheme, but this install has no redis client: one line, the key named
+    broken = settings.with_overrides(security={"rate_limit_storage": "redis://127.0.0.1:1"})
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        with pytest.raises(ConfigError, match=r"security\.rate_limit_storage"):
+            create_app(broken, testing=True)
+    else:  # pragma: no cover - a machine with redis installed: the app starts (lazy connection)
+        create_app(broken, testing=True)
