@@ -10,8 +10,11 @@ Targets (issue [5]): a scan answers in under 50 ms, a card sale commits in under
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
+import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -111,7 +114,12 @@ def percentile(values: list[float], p: float) -> float:
 def main() -> None:
     sales_per_terminal = int(sys.argv[1]) if len(sys.argv) > 1 else 100
     url = sys.argv[2] if len(sys.argv) > 2 else f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
-    settings = Settings().with_overrides(database={"url": url}, security={"secret_key": "bench"})
+    # a real store's settings (outside demo mode the app wants both keys)
+    keys = {
+        "secret_key": secrets.token_hex(32),
+        "data_key": base64.b64encode(os.urandom(32)).decode(),
+    }
+    settings = Settings().with_overrides(database={"url": url}, security=keys)
     db = Database(url)
     migrate.upgrade(db.engine)
     barcodes, card_nos, tokens = setup(db, settings)

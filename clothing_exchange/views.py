@@ -24,7 +24,14 @@ from core.errors import DomainError
 from core.forms import read_form
 from core.web import current_actor, db_session, now, roles_required, settings
 
-bp = Blueprint("clothing", __name__, url_prefix="/clothing", template_folder="templates")
+bp = Blueprint(
+    "clothing",
+    __name__,
+    url_prefix="/clothing",
+    template_folder="templates",
+    static_folder="static/clothing_exchange",
+    static_url_path="/static",
+)
 
 # Back-office menu entries: (label, endpoint, roles).
 NAV: list[tuple[str, str, tuple[str, ...]]] = [

@@ -1,6 +1,7 @@
 """The deployment's settings: `config.toml` read once into frozen, typed pydantic dataclasses.
 
-Each key is declared once, below: its name, its type (which carries its check) and its default.
+Each key is declared once, below: its name, its type (which carries its check: the value types are
+`core.config_values`) and its default.
 A wrong type or value stops the program with one line naming the key (`ConfigError`); an unknown
 key only warns, so an old config file keeps working after an upgrade. Money and rates are quoted
 text in the file (`"50.00"`), never floats.
@@ -8,24 +9,44 @@ text in the file (`"50.00"`), never floats.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 import tomllib
 import warnings
 from collections.abc import Mapping
 from dataclasses import field, fields
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import BeforeValidator, PlainValidator, TypeAdapter, model_validator
+from pydantic import PlainValidator, TypeAdapter, model_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic.dataclasses import dataclass
 from sqlalchemy.engine import make_url
 
-from core.money import Money, MoneyError
+from core.config_values import (
+    Amount,
+    Flag,
+    Integer,
+    Invalid,
+    Number,
+    Positive,
+    Rate,
+    Table,
+    Text,
+    TextList,
+    check_data_key,
+    check_database_url,
+    check_paper,
+    check_rate_limit,
+    check_storage_uri,
+    check_timezone,
+    check_two_digits,
+    one_of,
+)
+from core.config_values import ConfigError as ConfigError  # re-exported: importers use core.config
+from core.config_values import UnknownConfigKey as UnknownConfigKey
+from core.money import Money
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -40,179 +61,13 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
 }
 
 
-class ConfigError(Exception):
-    """A config value that cannot be used; the message names the key and the value."""
-
-
-class UnknownConfigKey(UserWarning):
-    """A key in config.toml that this version does not know (it is ignored)."""
-
-
-class _Invalid(ValueError):
-    """What is wrong with one value; `_build` puts the key's path in front of it."""
-
-    def __init__(self, detail: str, *, table: bool = False) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.table = table  # about a whole table: `配置节 [key] ...` rather than `配置项 key ...`
-
-
-# --- value types: each checks a value as TOML gives it (or as already parsed, for overrides) ---
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str):
-        raise _Invalid(f"应为文本，实际为 {value!r}")
-    return value
-
-
-def _flag(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise _Invalid(f"应为 true 或 false，实际为 {value!r}")
-    return value
-
-
-def _integer(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _Invalid(f"应为整数，实际为 {value!r}")
-    return value
-
-
-def _positive(value: object) -> int:
-    number = _integer(value)
-    if number < 1:
-        raise _Invalid(f"应为正整数，实际为 {value!r}")
-    return number
-
-
-def _number(value: object) -> Decimal:
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, bool) or not isinstance(value, str | int):
-        raise _Invalid(f'应为带引号的数字（如 "0.05"），实际为 {value!r}')
-    else:
-        try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise _Invalid(f"不是数字：{value!r}") from None
-    if not number.is_finite():
-        raise _Invalid(f"不是有限数字：{value!r}")
-    return number
-
-
-def _rate(value: object) -> Decimal:
-    rate = _number(value)
-    if not Decimal(0) <= rate < Decimal(1):
-        raise _Invalid(f"的折扣率 {value!r} 应在 0 与 1 之间")
-    return rate
-
-
-def _money(value: object) -> Money:
-    if isinstance(value, Money):
-        amount = value
-    elif not isinstance(value, str | int) or isinstance(value, bool):
-        raise _Invalid(f'应为带引号的金额（如 "50.00"），实际为 {value!r}')
-    else:
-        try:
-            amount = Money.parse(str(value))
-        except MoneyError as exc:
-            raise _Invalid(f"金额无效：{value!r}（{exc}）") from None
-    if amount.fen < 0:
-        raise _Invalid(f"不能为负数：{value!r}")
-    return amount
-
-
-def _text_list(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v for v in value):
-        raise _Invalid(f"应为文本列表，实际为 {value!r}")
-    return tuple(value)
-
-
-def _table(value: object) -> dict[str, object]:
-    if not isinstance(value, Mapping):
-        raise _Invalid(f"应为表，实际为 {value!r}", table=True)
-    return {str(key): item for key, item in value.items()}
-
-
-def _one_of(*allowed: str) -> PlainValidator:
-    def check(value: object) -> str:
-        text = _text(value)
-        if text not in allowed:
-            raise _Invalid(f"的值 {value!r} 无效，可选：{', '.join(allowed)}")
-        return text
-
-    return PlainValidator(check)
-
-
-def _timezone(value: object) -> str:
-    text = _text(value)
-    try:
-        ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _Invalid(f"的时区 {value!r} 不存在") from None
-    return text
-
-
-def _two_digits(value: object) -> str:
-    text = _text(value)
-    if len(text) != 2 or not text.isdigit():
-        raise _Invalid(f'应为两位数字（如 "29"），实际为 {value!r}')
-    return text
-
-
-def _paper(value: object) -> int:
-    width = _integer(value)
-    if width not in (58, 80):
-        raise _Invalid(f"应为 58 或 80，实际为 {value!r}")
-    return width
-
-
-def _database_url(value: object) -> str:
-    text = _text(value).strip()
-    if not (text.startswith("sqlite") or text.startswith("postgresql")):
-        raise _Invalid(f"只支持 sqlite 或 postgresql，实际为 {value!r}")
-    return text
-
-
-def _data_key(value: object) -> str:
-    """Base64 (standard or URL-safe) of 32 random bytes, or empty (not set). The value itself is
-    a secret: messages give its length, never its text."""
-    text = _text(value).strip()
-    if not text:
-        return text
-    padded = text + "=" * (-len(text) % 4)
-    try:
-        raw = base64.b64decode(
-            padded, altchars=b"-_" if "-" in text or "_" in text else None, validate=True
-        )
-    except (binascii.Error, ValueError):
-        raw = b""
-    if len(raw) != 32:
-        raise _Invalid(
-            "应为 32 个随机字节的 base64 编码（例如 openssl rand -base64 32 的输出），"
-            f"当前值（{len(text)} 个字符）不是"
-        )
-    return text
-
-
-Text = Annotated[str, PlainValidator(_text)]
-Flag = Annotated[bool, PlainValidator(_flag)]
-Integer = Annotated[int, PlainValidator(_integer)]
-Positive = Annotated[int, PlainValidator(_positive)]
-Number = Annotated[Decimal, PlainValidator(_number)]
-Rate = Annotated[Decimal, PlainValidator(_rate)]
-Amount = Annotated[Money, PlainValidator(_money)]
-TextList = Annotated[tuple[str, ...], PlainValidator(_text_list)]
-Table = BeforeValidator(_table)
-
-
 # --- the sections: every key, once ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class StoreSettings:
     name: Text = "惠济区慈善超市"
-    timezone: Annotated[str, PlainValidator(_timezone)] = "Asia/Shanghai"
+    timezone: Annotated[str, PlainValidator(check_timezone)] = "Asia/Shanghai"
     public_sales: Flag = True
     address: Text = ""
     hours: Text = "每天 8:30-18:00"
@@ -226,16 +81,48 @@ class StoreSettings:
 
 @dataclass(frozen=True)
 class DatabaseSettings:
-    url: Annotated[str, PlainValidator(_database_url)] = "sqlite:///var/charity.db"
+    url: Annotated[str, PlainValidator(check_database_url)] = "sqlite:///var/charity.db"
+
+
+MIN_SECRET_KEY_LENGTH = 32
 
 
 @dataclass(frozen=True)
 class SecuritySettings:
     secret_key: Text = ""
-    data_key: Annotated[str, PlainValidator(_data_key)] = ""
+    data_key: Annotated[str, PlainValidator(check_data_key)] = ""
     token_ttl_hours: Positive = 12
     max_failed_logins: Positive = 5
     cookie_secure: Flag = False
+    # A signed-in page (the back office) ends after this many minutes without a request.
+    idle_minutes: Positive = 30
+    # The cashier terminal stands at a public counter: it ends sooner (no scan, no key that
+    # reaches the server, for this long).
+    terminal_idle_minutes: Positive = 15
+    # Failed sign-ins per client address (page and API together), on top of the per-account lock.
+    login_rate_limit: Annotated[str, PlainValidator(check_rate_limit)] = (
+        "10 per minute; 60 per hour"
+    )
+    # Where Flask-Limiter keeps its counts (sign-in and the balance page): "memory://" per process,
+    # "redis://host:6379" to share them between server processes.
+    rate_limit_storage: Annotated[str, PlainValidator(check_storage_uri)] = "memory://"
+
+    def production_problem(self) -> str | None:
+        """Why these settings cannot run a real store (outside demo mode), naming the key, or
+        None: a secret key of at least 32 characters is required, and a data key."""
+        if len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            what = "未设置" if not self.secret_key else f"只有 {len(self.secret_key)} 个字符"
+            return (
+                f"security.secret_key（或环境变量 CHARITY_SECRET_KEY）{what}：正式运行至少需要 "
+                f"{MIN_SECRET_KEY_LENGTH} 个字符，例如 python -c 'import secrets; "
+                "print(secrets.token_hex(32))' 的输出"
+            )
+        if not self.data_key:
+            return (
+                "未设置 security.data_key（或环境变量 CHARITY_DATA_KEY）：正式运行必须设置，"
+                "例如 openssl rand -base64 32 的输出；演示请用 charity serve --demo"
+            )
+        return None
 
 
 @dataclass(frozen=True)
@@ -265,9 +152,9 @@ class DiscountSettings:
 @dataclass(frozen=True)
 class AllowanceSettings:
     monthly: Amount = field(default_factory=lambda: Money(5000))
-    unspent: Annotated[str, _one_of("carry_over", "expire")] = "carry_over"
+    unspent: Annotated[str, one_of("carry_over", "expire")] = "carry_over"
     expire_after_months: Positive = 1
-    approval: Annotated[str, _one_of("single", "two_person")] = "single"
+    approval: Annotated[str, one_of("single", "two_person")] = "single"
     adjustment_limit: Amount = field(default_factory=lambda: Money(10000))
     categories: TextList = ("低保", "优抚", "特困")
     by_category: Annotated[Mapping[str, Amount], Table] = field(default_factory=dict)
@@ -295,8 +182,8 @@ class InventorySettings:
     # clothing with an ordinary EAN-13 (check digit included), so no scale parser claims them.
     scale_prefixes: TextList = ("20", "21", "22", "23", "24", "25", "26", "27", "28")
     scale_item_digits: Positive = 5
-    scale_value: Annotated[str, _one_of("price", "weight")] = "price"
-    instore_prefix: Annotated[str, PlainValidator(_two_digits)] = "29"
+    scale_value: Annotated[str, one_of("price", "weight")] = "price"
+    instore_prefix: Annotated[str, PlainValidator(check_two_digits)] = "29"
 
     @model_validator(mode="after")
     def _barcode_layout(self) -> InventorySettings:
@@ -333,12 +220,12 @@ class ClothingSettings:
 
 @dataclass(frozen=True)
 class PrinterSettings:
-    kind: Annotated[str, _one_of("none", "dummy", "file", "network", "usb", "serial", "cups")] = (
+    kind: Annotated[str, one_of("none", "dummy", "file", "network", "usb", "serial", "cups")] = (
         "none"
     )
-    paper_width_mm: Annotated[int, PlainValidator(_paper)] = 80
-    encoding: Annotated[str, _one_of("gb18030", "gbk")] = "gb18030"
-    qr: Annotated[str, _one_of("native", "image")] = "native"
+    paper_width_mm: Annotated[int, PlainValidator(check_paper)] = 80
+    encoding: Annotated[str, one_of("gb18030", "gbk")] = "gb18030"
+    qr: Annotated[str, one_of("native", "image")] = "native"
     profile: Text = "default"
     host: Text = ""
     port: Positive = 9100
@@ -351,8 +238,8 @@ class PrinterSettings:
     drawer_pin: Integer = 2
     drawer_kick: Flag = True
     footer: Text = "感谢您的光临 · 慈善超市 爱心传递"
-    chinese_mode: Annotated[str, _one_of("auto", "on", "off")] = "auto"
-    fallback: Annotated[str, _one_of("image", "replace")] = "image"
+    chinese_mode: Annotated[str, one_of("auto", "on", "off")] = "auto"
+    fallback: Annotated[str, one_of("image", "replace")] = "image"
     font_path: Text = ""
     status_check: Flag = True
     retry_seconds: Positive = 30
@@ -455,7 +342,7 @@ def _describe(exc: PydanticValidationError) -> str:
     error = exc.errors()[0]
     key = ".".join(str(part) for part in error["loc"])
     cause = (error.get("ctx") or {}).get("error")
-    if isinstance(cause, _Invalid):
+    if isinstance(cause, Invalid):
         return f"配置节 [{key}] {cause.detail}" if cause.table else f"配置项 {key} {cause.detail}"
     return f"配置项 {key} 无效：{error['msg']}"
 

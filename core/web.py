@@ -15,14 +15,14 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, redirect, request, url_for
+from flask import session as cookie_session
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict
 from pydantic import ValidationError as PydanticValidationError
-from pydantic_core import ErrorDetails
 from sqlalchemy.orm import Session
 
-from core.auth import Actor, Role, StaffUser, resolve_token
+from core.auth import Actor, Role, StaffSession, StaffUser, live_token
 from core.config import Settings
 from core.db import Database
 from core.errors import (
@@ -33,6 +33,9 @@ from core.errors import (
     ValidationError,
 )
 from core.keys import DataKeys, resolve_keys
+from core.sessions import live_session, needs_touch, touch_statement
+from core.validation import MAX_JSON_INT, check_json_values, check_text
+from core.validation import describe_validation_error as describe_validation_error  # re-export
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,6 +50,9 @@ class AppState:
     demo: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
     testing: bool = False
+    # Passwords sign-in refuses even when right: outside demo mode, the demo accounts' published
+    # ones (handed in by the app, which knows the demo).
+    refused_passwords: frozenset[str] = frozenset()
     _keys: DataKeys | None = field(default=None, repr=False)
 
     @property
@@ -86,6 +92,7 @@ def db_session() -> Session:
     if "db_session" not in g:
         write = request.method not in ("GET", "HEAD", "OPTIONS") and not g.get("read_only")
         g.db_session = app_state().db.session(write=write)
+        g.db_session_writes = write
     return cast(Session, g.db_session)
 
 
@@ -93,6 +100,57 @@ def close_db_session(_exc: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+# --- server-side sessions -------------------------------------------------------------------
+
+SESSION_ID_KEY = "sid"  # the one value of ours the signed session cookie carries
+
+
+def passive(view: F) -> F:
+    """Mark a view whose requests are not the user's activity (the terminal's printer poll): they
+    need a live session but do not keep it alive, so the idle timeout still comes."""
+    setattr(view, "charity_passive", True)  # noqa: B010 - an attribute functools.wraps carries
+    return view
+
+
+def _passive_request() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "charity_passive", False))
+
+
+def touch_session(row: StaffSession) -> None:
+    """Move a session's idle clock for this request (at most once a minute): in the request's own
+    transaction when it writes anyway, else in a short one of its own (so a reading request never
+    takes the write lock)."""
+    at = now()
+    if _passive_request() or not needs_touch(row, at):
+        return
+    if g.get("db_session_writes"):
+        row.last_seen_at = at
+        return
+    with app_state().db.engine.begin() as connection:
+        connection.execute(touch_statement(row.id, at))
+
+
+def load_page_user(user_id: str) -> StaffUser | None:
+    """Flask-Login's user loader: the user of the live server-side session the signed cookie
+    names, or None (signed out, ended, idle too long, account disabled: the cookie is cleared)."""
+    sid = cookie_session.get(SESSION_ID_KEY)
+    row = live_session(db_session(), sid, at=now()) if isinstance(sid, str) and sid else None
+    if row is None or str(row.user_id) != user_id:
+        cookie_session.clear()
+        return None
+    g.staff_session = row
+    touch_session(row)
+    return row.user
+
+
+def page_session() -> StaffSession | None:
+    """The server-side session of the signed-in page user in this request, if any."""
+    if not current_user.is_authenticated:
+        return None
+    return cast(StaffSession | None, g.get("staff_session"))
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -149,147 +207,6 @@ class Operation:
     also: tuple[int, ...] = ()  # other success statuses with the same answer (a replay's 200)
 
 
-_PYDANTIC_MESSAGES = {
-    "missing": "缺少必填字段",
-    "extra_forbidden": "不认识的字段",
-    "string_type": "应为文本",
-    "string_unicode": "含有无效的字符编码",
-    "string_pattern_mismatch": "格式不对",
-    "int_type": "应为整数",
-    "int_parsing": "应为整数",
-    "int_from_float": "应为整数，不能带小数",
-    "int_parsing_size": "数值太大",
-    "finite_number": "应为有限数字",
-    "float_type": "应为数字",
-    "float_parsing": "应为数字",
-    "bool_type": "应为 true 或 false",
-    "bool_parsing": "应为 true 或 false",
-    "list_type": "应为列表",
-    "dict_type": "应为对象",
-    "model_type": "应为对象",
-    "model_attributes_type": "应为对象",
-    "too_short": "不能为空",
-    "too_long": "太长",
-    "string_too_short": "不能为空",
-    "string_too_long": "太长",
-    "greater_than": "应大于",
-    "greater_than_equal": "应大于或等于",
-    "less_than": "应小于",
-    "less_than_equal": "超出范围",
-    "enum": "取值无效",
-    "literal_error": "取值无效",
-    "uuid_parsing": "应为 UUID",
-    "uuid_type": "应为 UUID",
-    "datetime_parsing": "应为日期时间",
-    "datetime_type": "应为日期时间",
-    "date_parsing": "应为日期",
-    "date_type": "应为日期",
-    "json_invalid": "不是有效的 JSON",
-    "recursion_loop": "嵌套太深",
-}
-
-# What a type error expects, so that a union (`str | int`) reads "应为文本或整数".
-_EXPECTED = {
-    "string_type": "文本",
-    "int_type": "整数",
-    "int_parsing": "整数",
-    "int_from_float": "整数",
-    "bool_type": "true 或 false",
-    "bool_parsing": "true 或 false",
-    "list_type": "列表",
-    "dict_type": "对象",
-    "model_type": "对象",
-    "float_type": "数字",
-    "float_parsing": "数字",
-    "none_required": "null",
-}
-
-# Pydantic names union members and wrappers in error locations (`qty.int`,
-# `lines.0.qty.constrained-str`, `function-after[...]`); people want the field only.
-_TAG = re.compile(r"^(int|str|float|bool|none|bytes|decimal|[a-z]+-[a-z-]+(\[.*\])?|\w+\[.*\])$")
-
-
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, str) and _TAG.match(part):
-            continue
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "请求"
-
-
-def _error_text(error: ErrorDetails) -> str:
-    kind = error["type"]
-    ctx = error.get("ctx") or {}
-    if kind in ("value_error", "assertion_error"):
-        # our own validators raise ValueError with a Chinese message
-        return str(ctx.get("error", error["msg"])).removeprefix("Assertion failed, ")
-    text = _PYDANTIC_MESSAGES.get(kind, "取值无效")
-    for key in ("gt", "ge", "lt", "le"):
-        if key in ctx and kind.startswith(("greater", "less")):
-            text = f"{text} {ctx[key]}"
-    if kind in ("string_too_long", "too_long") and "max_length" in ctx:
-        text = f"太长（最多 {ctx['max_length']} 个）"
-    if kind in ("string_too_short", "too_short") and ctx.get("min_length", 1) > 1:
-        text = f"太短（至少 {ctx['min_length']} 个）"
-    if kind == "literal_error" and "expected" in ctx:
-        text = f"取值无效，可选：{ctx['expected']}"
-    return text
-
-
-def describe_validation_error(exc: PydanticValidationError) -> str:
-    """One Chinese sentence naming the first bad field, e.g. `字段 lines[0].qty：应为整数`."""
-    errors = exc.errors()
-    first = errors[0]
-    where = _field_path(tuple(first["loc"]))
-    same = [e for e in errors if _field_path(tuple(e["loc"])) == where]
-    if len(same) > 1 and all(e["type"] in _EXPECTED for e in same):
-        nouns = list(dict.fromkeys(_EXPECTED[e["type"]] for e in same))
-        text = "应为" + "或".join(nouns)
-    else:
-        own = [e for e in same if e["type"] in ("value_error", "assertion_error")]
-        text = _error_text(own[0] if own else first)
-    more = len({_field_path(tuple(e["loc"])) for e in errors}) - 1
-    suffix = f"（另有 {more} 处错误）" if more > 0 else ""
-    return f"字段 {where}：{text}{suffix}"
-
-
-# JSON numbers beyond 2**53 are not exact in most clients (RFC 7493) and overflow the database.
-MAX_JSON_INT = 2**53
-MAX_JSON_DEPTH = 32
-
-
-def check_json_values(value: object, where: str = "", depth: int = 0) -> None:
-    """Refuse what pydantic lets through but the database cannot store: NUL characters, lone
-    surrogates, integers beyond 2**53, and absurd nesting. Names the field."""
-    label = where or "请求"
-    if depth > MAX_JSON_DEPTH:
-        raise ValidationError(f"字段 {label}：嵌套太深")
-    if isinstance(value, str):
-        _check_text(value, f"字段 {label}")
-    elif isinstance(value, bool):
-        return
-    elif isinstance(value, int):
-        if abs(value) > MAX_JSON_INT:
-            raise ValidationError(f"字段 {label}：数值太大（{str(value)[:24]}…）")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_text(str(key), f"字段 {label} 的键")
-            check_json_values(item, f"{where}.{key}" if where else str(key), depth + 1)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            check_json_values(item, f"{where}[{index}]", depth + 1)
-
-
-def _check_text(text: str, what: str) -> None:
-    if "\x00" in text:
-        raise ValidationError(f"{what}：含有不允许的空字符（\\u0000）")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValidationError(f"{what}：含有无效的字符编码（不成对的代理字符）") from None
-
-
 def _json_body() -> Any:
     """The request's JSON body, or a validation error that says what is wrong with it."""
     if not request.get_data(cache=True):
@@ -309,7 +226,7 @@ def _json_body() -> Any:
 def _check_path_values(values: dict[str, object]) -> None:
     for name, value in values.items():
         if isinstance(value, str):
-            _check_text(value, f"路径参数 {name}")
+            check_text(value, f"路径参数 {name}")
         elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_JSON_INT:
             raise ValidationError(f"路径参数 {name} 超出范围：{str(value)[:24]}…")
 
@@ -318,7 +235,10 @@ def _bearer_user() -> StaffUser:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer ") or not header[7:].strip():
         raise Unauthorized("需要登录：请求头缺少 Authorization: Bearer 令牌")
-    return resolve_token(db_session(), header[7:].strip(), at=now())
+    row = live_token(db_session(), header[7:].strip(), at=now())
+    if row.staff_session is not None:
+        touch_session(row.staff_session)
+    return row.user
 
 
 def api_user() -> StaffUser:

@@ -39,7 +39,14 @@ from inventory.services.reports import local_day, low_stock, negative_stock, rec
 from inventory.services.stock import movements_of
 from inventory.services.writeoffs import WRITEOFF_REASONS, write_off
 
-bp = Blueprint("inventory", __name__, url_prefix="/inventory", template_folder="templates")
+bp = Blueprint(
+    "inventory",
+    __name__,
+    url_prefix="/inventory",
+    template_folder="templates",
+    static_folder="static/inventory",
+    static_url_path="/static",
+)
 
 _SUPERVISOR = (Role.SUPERVISOR,)
 

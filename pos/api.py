@@ -7,8 +7,6 @@ the transaction) delivers what it queued for the printer."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask.typing import ResponseReturnValue
 
 from cards import hooks as cards_hooks
@@ -16,9 +14,9 @@ from cards.api import card_answer
 from cards.models import Card
 from cards.schemas import CardAnswer
 from cards.services.cards import card_for_payment
-from core.auth import Role, authenticate, issue_token, revoke_token
-from core.errors import Unauthorized
+from core.auth import Role
 from core.money import Money
+from core.signin import sign_in_api, sign_out_token
 from core.web import (
     ApiBlueprint,
     api_user,
@@ -104,37 +102,24 @@ def _shift_out(shift: Shift, receipt: ReceiptOut | None = None) -> ShiftOut:
     errors=("validation_error", "unauthorized"),
 )
 def api_login(body: LoginRequest) -> LoginAnswer:
-    session = db_session()
-    moment = now()
-    security = settings().security
-    try:
-        user = authenticate(
-            session,
-            body.username,
-            body.password,
-            at=moment,
-            max_failures=security.max_failed_logins,
-        )
-    except Unauthorized:
-        session.commit()  # keep the failure count
-        raise
-    ttl = timedelta(hours=security.token_ttl_hours)
-    token = issue_token(session, user, at=moment, ttl=ttl)
-    session.commit()
+    """The same answer and the same work for an unknown name as for a wrong password; every
+    attempt is logged; failures are throttled per address (pos.security)."""
+    signed = sign_in_api(body.username, body.password)
     return LoginAnswer(
-        token=token,
-        expires_at=(moment + ttl).isoformat(),
-        role=user.role,
-        username=user.username,
+        token=signed.token,
+        expires_at=signed.expires_at.isoformat(),
+        role=signed.user.role,
+        username=signed.user.username,
     )
 
 
-@session_api.operation("/logout", method="POST", summary="注销当前令牌", errors=("unauthorized",))
+@session_api.operation(
+    "/logout", method="POST", summary="注销当前令牌（及其会话）", errors=("unauthorized",)
+)
 def api_logout() -> dict[str, bool]:
     token = bearer_token()
     if token:
-        revoke_token(db_session(), token, at=now())
-        db_session().commit()
+        sign_out_token(token, api_user())
     return {"ok": True}
 
 

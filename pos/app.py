@@ -16,6 +16,7 @@ from typing import Any
 from flask import Blueprint, Flask, g, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
+from flask_limiter import RateLimitExceeded
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import text
@@ -34,8 +35,8 @@ import inventory.api
 import inventory.views
 import pos.api
 import pos.printing.views
+import pos.staff
 import pos.views
-from core.auth import StaffUser
 from core.config import ConfigError, Settings, load_settings
 from core.db import Database
 from core.errors import DomainError, Forbidden, NotFound, Unauthorized, ValidationError
@@ -49,9 +50,18 @@ from core.web import (
     db_session,
     error_response,
     is_api_request,
+    load_page_user,
     status_for,
 )
+from pos.demo import PUBLISHED_PASSWORDS
 from pos.printing.services.worker import start_retry_worker
+from pos.security import (
+    SIGN_IN_ENDPOINTS,
+    check_limiter_storage,
+    install_security_headers,
+    install_sign_in_throttle,
+    throttled_sign_in,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +73,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     pos.api.session_api,
     pos.api.api,
     pos.views.office_bp,
+    pos.staff.bp,
     pos.printing.views.bp,
     cards.views.bp,
     cards.api.api,
@@ -74,7 +85,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
 )
 
 # The back-office menu: every package's NAV entries, in layer order.
-_NAV_MODULES = (pos.views, cards.views, inventory.views, clothing_exchange.views)
+_NAV_MODULES = (pos.views, pos.staff, cards.views, inventory.views, clothing_exchange.views)
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -100,15 +111,16 @@ def create_app(
     demo: bool = False,
     testing: bool = False,
 ) -> Flask:
-    """Build the app. Outside demo and testing a secret key is required."""
+    """Build the app. Outside demo and testing (contract "Outside demo mode") a data key and a
+    secret key of at least 32 characters are required, and the demo accounts' published passwords
+    are refused at sign-in."""
     settings = settings or load_settings()
     secret = settings.security.secret_key
+    if not (demo or testing):
+        problem = settings.security.production_problem()
+        if problem is not None:
+            raise ConfigError(problem)
     if not secret:
-        if not (demo or testing):
-            raise ConfigError(
-                "未设置 security.secret_key（或环境变量 CHARITY_SECRET_KEY），"
-                "正式运行必须设置；演示请用 charity serve --demo"
-            )
         secret = secrets.token_hex(32)
 
     app = Flask(
@@ -126,6 +138,7 @@ def create_app(
         REMEMBER_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=32 * 1024 * 1024,
+        RATELIMIT_STORAGE_URI=settings.security.rate_limit_storage,
     )
     app.session_interface = _SessionInterface()
     if isinstance(app.json, DefaultJSONProvider):
@@ -136,6 +149,7 @@ def create_app(
         clock=clock or (lambda: datetime.now(UTC)),
         demo=demo,
         testing=testing,
+        refused_passwords=frozenset() if demo else PUBLISHED_PASSWORDS,
     )
     app.extensions["charity"] = state
     cards.hooks.install(app, build_hooks(settings))
@@ -143,14 +157,17 @@ def create_app(
     login_manager = LoginManager(app)
     login_manager.login_view = "pos.login"
     login_manager.login_message = "请先登录"
-    login_manager.user_loader(_load_user)
+    login_manager.user_loader(load_page_user)  # the server-side session the cookie names
 
     csrf = CSRFProtect(app)
     for blueprint in BLUEPRINTS:
         if isinstance(blueprint, ApiBlueprint):
             csrf.exempt(blueprint)  # bearer tokens, not cookies: no CSRF to forge
         app.register_blueprint(blueprint)
+    check_limiter_storage(settings.security.rate_limit_storage)
     cards.views.balance.init_app(app)  # the balance page's rate limiter, this app's own
+    install_sign_in_throttle(app)
+    install_security_headers(app)
     if not testing:
         start_retry_worker(state)
 
@@ -159,11 +176,6 @@ def create_app(
     _register_meta_routes(app)
     _register_template_helpers(app)
     return app
-
-
-def _load_user(user_id: str) -> StaffUser | None:
-    user = db_session().get(StaffUser, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
 
 
 def nav_entries() -> list[tuple[str, str, tuple[str, ...]]]:
@@ -189,6 +201,8 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:
+        if isinstance(error, RateLimitExceeded) and request.endpoint in SIGN_IN_ENDPOINTS:
+            return throttled_sign_in(app.extensions["sign_in_limiter"])
         status = error.code or 500
         mapped: DomainError
         if status == 404:

@@ -1,5 +1,6 @@
 """The `charity` command line: gathers every package's command groups and adds the store-wide ones
-(init, serve, user, ledger, report, backup)."""
+(init, serve, user, ledger, report, backup). Staff account commands go through `core.accounts`,
+like the admin's page, and are logged as the command line's operator (`cli:<os user>`)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from sqlalchemy.engine import make_url
 
 from cards import cli as cards_cli
 from clothing_exchange import cli as clothing_cli
-from core.auth import Role, add_user
+from core import accounts
+from core.auth import Role
 from core.cli import CharityGroup, CliContext, cli_context, fail, os_reason, output_file
 from core.db import is_empty
 from core.stores import add_store, ensure_first_store, list_stores
 from inventory import cli as inventory_cli
+from pos.demo import PUBLISHED_PASSWORDS
 
 _ROLES = [r.value for r in Role]
 
@@ -69,8 +72,10 @@ def serve(host: str, port: int, demo: bool, threads: int) -> None:
 
     context = cli_context()
     settings = context.settings
-    if not settings.security.secret_key and not demo:
-        fail("错误：未设置 security.secret_key（或环境变量 CHARITY_SECRET_KEY）；演示请加 --demo")
+    if not demo:  # contract "Outside demo mode": a data key and a secret key of 32+ characters
+        problem = settings.security.production_problem()
+        if problem is not None:
+            fail(f"错误：{problem}")
     db = context.database(require_schema=not demo)
     if demo:
         fresh = is_empty(db.engine)
@@ -103,7 +108,24 @@ def serve(host: str, port: int, demo: bool, threads: int) -> None:
 
 @main.group()
 def user() -> None:
-    """员工账号。"""
+    """员工账号：add 添加、list 列表、disable 停用、enable 启用、password 设置密码。"""
+
+
+def _read_password(password_stdin: bool) -> str:
+    """One line from standard input (`--password-stdin`), or typed twice at a terminal."""
+    if password_stdin:
+        if sys.stdin is None or sys.stdin.closed:
+            fail("错误：--password-stdin：标准输入已关闭，读不到密码")
+        line = sys.stdin.readline()
+        if not line:
+            fail("错误：--password-stdin：标准输入是空的，应为一行密码")
+        return line.rstrip("\r\n")
+    if sys.stdin is None or not sys.stdin.isatty():
+        fail("错误：没有终端可以输入密码；请加 --password-stdin 并从标准输入传入一行密码")
+    password = getpass.getpass("密码：")
+    if getpass.getpass("再输一次：") != password:
+        fail("错误：两次输入的密码不一致")
+    return password
 
 
 @user.command("add")
@@ -113,26 +135,92 @@ def user() -> None:
 @click.option("--display-name", default="", help="显示名（默认同用户名）")
 def user_add(name: str, role: str, password_stdin: bool, display_name: str) -> None:
     """添加员工账号（收银员、店长、民政局、管理员）。"""
-    if password_stdin:
-        if sys.stdin is None or sys.stdin.closed:
-            fail("错误：--password-stdin：标准输入已关闭，读不到密码")
-        line = sys.stdin.readline()
-        if not line:
-            fail("错误：--password-stdin：标准输入是空的，应为一行密码")
-        password = line.rstrip("\r\n")
-    else:
-        if sys.stdin is None or not sys.stdin.isatty():
-            fail("错误：没有终端可以输入密码；请加 --password-stdin 并从标准输入传入一行密码")
-        password = getpass.getpass("密码：")
-        if getpass.getpass("再输一次：") != password:
-            fail("错误：两次输入的密码不一致")
+    password = _read_password(password_stdin)
     context = cli_context()
     with context.transaction() as session:
-        created = add_user(
-            session, name, password, role, at=context.now(), display_name=display_name
+        created = accounts.create_account(
+            session,
+            name,
+            password,
+            role,
+            at=context.now(),
+            actor=context.actor,
+            display_name=display_name,
+            refused_passwords=PUBLISHED_PASSWORDS,
         )
         label = created.role_enum.label
     click.echo(f"已添加员工 {name}（{label}）")
+
+
+@user.command("list")
+def user_list() -> None:
+    """列出员工账号：用户名、显示名、角色、状态、最近登录、在线会话与令牌（不含密码）。"""
+    context = cli_context()
+    tz = context.settings.tz
+    at = context.now()
+    with context.db.session(write=False) as session:
+        rows = accounts.list_accounts(session, at=at)
+        click.echo("用户名\t显示名\t角色\t状态\t最近登录\t在线会话\t令牌")
+        for row in rows:
+            u = row.user
+            if not u.active:
+                status = "已停用"
+            elif u.locked_until is not None and u.locked_until > at:
+                status = f"锁定至 {u.locked_until.astimezone(tz):%H:%M:%S}"
+            else:
+                status = "启用"
+            last = f"{u.last_login_at.astimezone(tz):%Y-%m-%d %H:%M}" if u.last_login_at else "-"
+            click.echo(
+                f"{u.username}\t{u.display_name}\t{u.role_enum.label}\t{status}\t{last}\t"
+                f"{row.live_sessions}\t{row.live_tokens}"
+            )
+    click.echo(f"共 {len(rows)} 个账号")
+
+
+@user.command("disable")
+@click.argument("name")
+def user_disable(name: str) -> None:
+    """停用账号：立即结束它所有的登录会话和令牌，此后拒绝它登录。"""
+    context = cli_context()
+    with context.transaction() as session:
+        target = accounts.find_account(session, name)
+        ended, revoked = accounts.disable_account(
+            session, target, at=context.now(), actor=context.actor
+        )
+    click.echo(f"已停用 {name}：结束 {ended} 个登录会话，作废 {revoked} 个令牌")
+
+
+@user.command("enable")
+@click.argument("name")
+def user_enable(name: str) -> None:
+    """重新启用已停用的账号（之前的登录不会恢复）。"""
+    context = cli_context()
+    with context.transaction() as session:
+        target = accounts.find_account(session, name)
+        accounts.enable_account(session, target, at=context.now(), actor=context.actor)
+    click.echo(f"已启用 {name}")
+
+
+@user.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取新密码（一行）")
+def user_password(name: str, password_stdin: bool) -> None:
+    """设置新密码：解除锁定，并结束该账号所有的登录会话和令牌。"""
+    context = cli_context()
+    with context.db.session(write=False) as session:
+        accounts.find_account(session, name)  # an unknown name is refused before the prompt
+    password = _read_password(password_stdin)
+    with context.transaction() as session:
+        target = accounts.find_account(session, name)
+        accounts.set_password(
+            session,
+            target,
+            password,
+            at=context.now(),
+            actor=context.actor,
+            refused_passwords=PUBLISHED_PASSWORDS,
+        )
+    click.echo(f"已为 {name} 设置新密码，其所有登录已结束")
 
 
 @main.group()

@@ -20,6 +20,10 @@ DEMO_LOGINS: tuple[tuple[str, str, Role, str], ...] = (
     ("admin", "admin123", Role.ADMIN, "管理员"),
 )
 
+# The demo accounts' passwords, printed by `charity serve --demo` and listed in the README: outside
+# demo mode sign-in refuses them, and no account may be given one.
+PUBLISHED_PASSWORDS: frozenset[str] = frozenset(password for _, password, _, _ in DEMO_LOGINS)
+
 
 def load_demo(session: Session, settings: Settings, *, at: datetime) -> list[str]:
     """Fill an empty database; returns the lines to print (the logins first)."""

@@ -6,11 +6,11 @@ price change never rewrites history. Amounts are integer fen, quantities integer
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypedDict
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime
@@ -107,6 +107,9 @@ class Sale(Base):
     card_balance_after_fen: Mapped[int | None] = mapped_column(default=None)
     clothing_items: Mapped[int] = mapped_column(default=0)
     ledger_txn_id: Mapped[int | None] = mapped_column(default=None)
+    # SHA-256 of the canonical request (card, lines, tenders, proxy): a replay of the same
+    # client_ref must carry the same request (None on sales made before it was kept).
+    request_hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
     shift: Mapped[Shift] = relationship(viewonly=True)
     card: Mapped[Card | None] = relationship(viewonly=True)
@@ -114,6 +117,19 @@ class Sale(Base):
         back_populates="sale", order_by="SaleLine.line_no", cascade="all, delete-orphan"
     )
     refunds: Mapped[list[Refund]] = relationship(back_populates="sale", order_by="Refund.id")
+
+
+class SaleCounter(Base):
+    """The last sale number given at one terminal on one business day. The sale takes the next
+    one in its own transaction (the row stays locked until it commits), so a rolled-back sale
+    gives its number back and a day's numbers run 1..N with no gap."""
+
+    __tablename__ = "sale_counter"
+    __table_args__ = (CheckConstraint("last_no > 0", name="positive"),)
+
+    terminal: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_no: Mapped[int] = mapped_column()
 
 
 class SaleLine(Base):

@@ -11,17 +11,30 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import session as cookie_session
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from cards import hooks as cards_hooks
-from core.auth import Role, StaffUser, authenticate, issue_token
+from core.auth import Role, StaffUser
 from core.errors import Unauthorized, ValidationError
-from core.web import app_state, current_actor, db_session, now, roles_required, settings
+from core.sessions import open_terminal
+from core.signin import sign_in_page, sign_out_page
+from core.web import (
+    SESSION_ID_KEY,
+    app_state,
+    current_actor,
+    db_session,
+    now,
+    page_session,
+    roles_required,
+    settings,
+    status_for,
+)
 from pos.printing.preview import receipt_html
 from pos.printing.services import jobs
 from pos.services import dashboard, receipts, sales, shifts, totals
@@ -80,35 +93,30 @@ def _signed_in() -> StaffUser:
 
 @bp.route("/", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
-    """Staff sign-in; once signed in, the home of the user's role."""
+    """Staff sign-in; once signed in, the home of the user's role. An unknown name and a wrong
+    password get the same answer (`core.auth.authenticate`); every attempt is logged."""
     if current_user.is_authenticated:
         return redirect(_home_for(_signed_in()))
     form = LoginForm()
     error = None
+    status = 200
     if form.validate_on_submit():
-        session = db_session()
         try:
-            user = authenticate(
-                session,
-                form.username.data,
-                form.password.data,
-                at=now(),
-                max_failures=settings().security.max_failed_logins,
-            )
+            user = sign_in_page(form.username.data, form.password.data)
         except Unauthorized as exc:
-            session.commit()  # keep the failure count
             error = exc.message
+            status = status_for(exc)
         else:
-            session.commit()
-            login_user(user)
             return redirect(_safe_next(request.args.get("next")) or _home_for(user))
-    return render_template("pos/login.html", form=form, error=error), (401 if error else 200)
+    return render_template("pos/login.html", form=form, error=error), status
 
 
 @bp.post("/logout")
 @_login_required
 def logout() -> Response:
-    logout_user()
+    """Sign out: the server-side session ends (a copy of the cookie no longer works) and so does
+    the terminal's bearer token it holds."""
+    sign_out_page()
     return redirect(url_for("pos.login"))
 
 
@@ -122,20 +130,39 @@ def office() -> str:
 
 @bp.get("/terminal")
 @roles_required(Role.CASHIER)
-def terminal() -> str:
-    """The cashier terminal. It works through the JSON API with a bearer token issued for the
-    signed-in user now (short-lived, revoked at sign-out like any other)."""
+def terminal() -> Response:
+    """The cashier terminal. It works through the JSON API with the one bearer token of this
+    sign-in (the same on every reload; it ends with the session, whose idle timeout becomes the
+    terminal's shorter one)."""
+    row = page_session()
+    sid = cookie_session.get(SESSION_ID_KEY)
+    if row is None or not isinstance(sid, str):
+        raise Unauthorized("登录已失效，请重新登录")
     session = db_session()
-    store = settings().store
-    ttl = timedelta(hours=settings().security.token_ttl_hours)
-    token = issue_token(session, _signed_in(), at=now(), ttl=ttl)
+    token = open_terminal(
+        session,
+        row,
+        sid,
+        at=now(),
+        idle=timedelta(minutes=settings().security.terminal_idle_minutes),
+        secret=_secret(),
+    )
     session.commit()
-    return render_template(
+    store = settings().store
+    page = render_template(
         "pos/terminal.html",
         api_token=token,
         terminal_no=store.terminal,
         public_sales=store.public_sales,
     )
+    response = current_app.make_response(page)
+    response.headers["Cache-Control"] = "no-store"  # the page holds a live token: never cached
+    return response
+
+
+def _secret() -> bytes:
+    key = current_app.secret_key
+    return key.encode("utf-8") if isinstance(key, str) else bytes(key or b"")
 
 
 # --- the back office --------------------------------------------------------------------------

@@ -18,7 +18,14 @@ from core.web import db_session
 
 TEMPLATES = str(Path(__file__).parent.parent / "templates")  # cards/templates/cards/...
 
-bp = Blueprint("cards", __name__, url_prefix="/cards", template_folder=TEMPLATES)
+bp = Blueprint(
+    "cards",
+    __name__,
+    url_prefix="/cards",
+    template_folder=TEMPLATES,
+    static_folder=str(Path(__file__).parent.parent / "static" / "cards"),  # cards/static/cards/
+    static_url_path="/static",
+)
 
 BUREAU = (Role.BUREAU,)
 

@@ -17,6 +17,7 @@ from cards.models import Card
 from cards.services import cards
 from cards.services.text import mask_name
 from cards.views.office import BUREAU, bp
+from core.svg import without_inline_styles
 from core.web import db_session, roles_required, settings
 
 
@@ -32,7 +33,7 @@ def barcode_svg(card_no: str) -> Markup:
             "quiet_zone": 2.0,
         },
     )
-    svg = out.getvalue().decode("utf-8")
+    svg = without_inline_styles(out.getvalue().decode("utf-8"))
     return Markup(svg[svg.index("<svg") :])  # noqa: S704 - generated from digits only
 
 

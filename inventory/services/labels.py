@@ -8,6 +8,8 @@ from barcode.writer import SVGWriter
 from markupsafe import Markup, escape
 from stdnum import ean
 
+from core.svg import without_inline_styles
+
 _SYMBOLOGIES = {13: EAN13, 8: EAN8, 12: UPCA}
 
 # Sizes in mm: 0.33 mm modules are EAN's nominal (100 %) size; quiet zones of 11 modules.
@@ -29,7 +31,7 @@ def barcode_svg(code: str) -> Markup:
     writer = SVGWriter()
     writer.with_doctype = False
     drawn = (symbology or Code128)(code, writer=writer).render(dict(_OPTIONS))
-    svg = drawn.decode("utf-8")
+    svg = without_inline_styles(drawn.decode("utf-8"))
     svg = svg[svg.index("<svg") :].replace(
         "<svg ", f'<svg class="barcode" role="img" aria-label="条码 {escape(code)}" ', 1
     )

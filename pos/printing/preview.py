@@ -15,6 +15,7 @@ from typing import Literal
 
 from barcode import Code128
 from barcode.writer import SVGWriter
+from flask import has_request_context, url_for
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
@@ -104,9 +105,12 @@ def preview_rows(layout: Layout) -> list[PreviewRow]:
 
 
 def layout_html(layout: Layout) -> Markup:
-    """HTML of a layout (a self-contained fragment with its own scoped style)."""
+    """HTML of a layout: a self-contained fragment that links its own stylesheet (a static file
+    of the printing package: the CSP allows no inline style)."""
     template = _environment().get_template("printing/preview.html")
-    return Markup(template.render(width=layout.width, rows=preview_rows(layout)))  # noqa: S704
+    stylesheet = url_for("printing.static", filename="preview.css") if has_request_context() else ""
+    html = template.render(width=layout.width, rows=preview_rows(layout), stylesheet=stylesheet)
+    return Markup(html)  # noqa: S704 - autoescaped template
 
 
 def receipt_html(document: Document, settings: Settings) -> Markup:

@@ -11,12 +11,19 @@ from werkzeug.wrappers import Response
 
 from core.auth import Role
 from core.errors import NotFound
-from core.web import app_state, db_session, now, roles_required, settings
+from core.web import app_state, db_session, now, passive, roles_required, settings
 from pos.printing.models import PrintJob
 from pos.printing.preview import receipt_html
 from pos.printing.services import jobs
 
-bp = Blueprint("printing", __name__, template_folder="templates", url_prefix="/printing")
+bp = Blueprint(
+    "printing",
+    __name__,
+    template_folder="templates",
+    static_folder="static/printing",
+    static_url_path="/static",
+    url_prefix="/printing",
+)
 
 STATUS_LABELS = {
     "printed": "已打印",
@@ -75,6 +82,7 @@ def retry_all() -> Response:
 
 @bp.get("/state")
 @roles_required(Role.CASHIER)
+@passive  # the terminal polls it: a poll is not the cashier's activity (idle timeout)
 def state() -> dict[str, object]:
     data = jobs.printer_state(db_session(), settings())
     return {

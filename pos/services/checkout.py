@@ -1,6 +1,8 @@
 """Checkout: a cart priced by the rules (the quote the terminal shows at every scan), and one sale
 in one transaction (lines at the prices of the moment, stock movements, the card debit, clothing
-claims, the receipt queued), idempotent by the client's reference.
+claims, the receipt queued), numbered without gaps per terminal and day (`numbering`), and
+idempotent by the client's reference: the same request again answers the sale it made, another
+request under the same reference is refused (`conflict`).
 
 Tender rules (CONTRACT): with a card the charity price applies; without one the list price and
 cash only. The card pays at most the balance and at most the total (`card_tender`); cash makes up
@@ -10,7 +12,8 @@ the rest and only cash gives change. Payments that do not cover the total are re
 
 from __future__ import annotations
 
-import secrets
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,7 +30,7 @@ from cards.services.text import mask_name
 from clothing_exchange.services import claim_for_sale
 from core.auth import Actor
 from core.config import Settings
-from core.errors import PaymentMismatch, ValidationError
+from core.errors import Conflict, PaymentMismatch, ValidationError
 from core.money import Money
 from core.periods import local_date
 from inventory.models import Product
@@ -35,6 +38,7 @@ from inventory.services.lookup import LinePrice, lookup, price_line, price_scan
 from inventory.services.stock import record_movement
 from pos.models import MILLI, Sale, SaleLine
 from pos.printing.models import PrintJob
+from pos.services.numbering import next_sale_number, sale_number
 from pos.services.receipts import queue_sale_receipt
 from pos.services.sales import sale_by_ref
 from pos.services.shifts import shift_for_work
@@ -181,9 +185,10 @@ def checkout(
     ref = request.client_ref.strip()
     if not ref:
         raise ValidationError("字段 client_ref：不能为空")
+    fingerprint = request_fingerprint(request)
     existing = sale_by_ref(session, ref)
     if existing is not None:
-        return CheckoutResult(existing, replayed=True)
+        return _replay(existing, fingerprint)
     q = quote(session, request.lines, card_no=request.card_no, settings=settings)
     change = _check_tenders(q, request.paid_card, request.paid_cash)
     card = q.card
@@ -194,11 +199,15 @@ def checkout(
         # One savepoint for the shift this sale may open and the sale's row: a concurrent request
         # that committed the same client_ref makes our insert fail on the unique key (after
         # waiting for it), and then neither is left behind.
+        # The day's number is taken inside it too, so a sale that loses gives its number back.
         with session.begin_nested():
             shift = shift_for_work(session, actor=actor, terminal=terminal, at=at)
+            day = local_date(at, settings.tz)
+            number = next_sale_number(session, shift.terminal, day)
             sale = Sale(
-                sale_no=f"tmp-{secrets.token_hex(8)}",
+                sale_no=sale_number(shift.terminal, day, number),
                 client_ref=ref,
+                request_hash=fingerprint,
                 shift_id=shift.id,
                 terminal=shift.terminal,
                 at=at,
@@ -224,8 +233,7 @@ def checkout(
         existing = sale_by_ref(session, ref)
         if existing is None:
             raise
-        return CheckoutResult(existing, replayed=True)
-    sale.sale_no = f"{local_date(at, settings.tz):%Y%m%d}-{shift.terminal}-{sale.id:06d}"
+        return _replay(existing, fingerprint)
     for number, line in enumerate(q.lines, start=1):
         sale.lines.append(
             SaleLine(
@@ -286,6 +294,35 @@ def checkout(
         session, sale, settings=settings, at=at, actor=actor, allowance=allowance
     )
     return CheckoutResult(sale, replayed=False, receipt=receipt)
+
+
+def request_fingerprint(request: SaleRequest) -> str:
+    """SHA-256 of the request in canonical form: the card, each line (barcode and quantity, as
+    numbers: `2`, `"2"` and `"2.000"` are one quantity), the tenders in fen and the proxy. Two
+    requests with the same fingerprint make the same sale."""
+    canonical = {
+        "card_no": (request.card_no or "").strip() or None,
+        "lines": [
+            [line.barcode.strip(), None if line.qty is None else format(line.qty.normalize(), "f")]
+            for line in request.lines
+        ],
+        "paid_card": request.paid_card.fen,
+        "paid_cash": request.paid_cash.fen,
+        "proxy_id": request.proxy_id,
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _replay(existing: Sale, fingerprint: str) -> CheckoutResult:
+    """The earlier sale of a `client_ref`, if this request is the same one again; a different
+    request under a used reference is refused (`conflict`) and changes nothing."""
+    if existing.request_hash is not None and existing.request_hash != fingerprint:
+        raise Conflict(
+            f"client_ref {existing.client_ref} 已用于销售单 {existing.sale_no}，"
+            "但这次的内容（卡、商品、数量或付款）不同：新的销售请换一个新的 client_ref"
+        )
+    return CheckoutResult(existing, replayed=True)
 
 
 def _proxy(session: Session, card: Card | None, proxy_id: int | None) -> Proxy | None:

@@ -185,3 +185,29 @@ def test_the_instance_folder_is_beside_a_sqlite_database(tmp_path: Path) -> None
     assert beside.instance_dir == tmp_path / "db"
     elsewhere = Settings().with_overrides(database={"url": "postgresql+psycopg://u@h/db"})
     assert elsewhere.instance_dir == Path("var").resolve()
+
+
+def test_access_keys_have_defaults_and_are_checked() -> None:
+    security = Settings().security
+    assert (security.idle_minutes, security.terminal_idle_minutes) == (30, 15)
+    assert security.login_rate_limit == "10 per minute; 60 per hour"
+    assert security.rate_limit_storage == "memory://"
+    for key, bad in (
+        ("idle_minutes", 0),
+        ("terminal_idle_minutes", "15"),
+        ("login_rate_limit", "often"),
+        ("rate_limit_storage", "localhost:6379"),
+    ):
+        with pytest.raises(ConfigError, match=rf"security\.{key}"):
+            Settings().with_overrides(security={key: bad})
+
+
+def test_what_a_real_store_needs_names_the_key() -> None:
+    key = "A" * 43 + "="
+    assert "security.secret_key" in (Settings().security.production_problem() or "")
+    short = Settings().with_overrides(security={"secret_key": "x" * 31, "data_key": key})
+    assert "只有 31 个字符" in (short.security.production_problem() or "")
+    keyless = Settings().with_overrides(security={"secret_key": "x" * 32})
+    assert "security.data_key" in (keyless.security.production_problem() or "")
+    ready = Settings().with_overrides(security={"secret_key": "x" * 32, "data_key": key})
+    assert ready.security.production_problem() is None

@@ -143,7 +143,10 @@ def test_card_sheet(people_with_cards, client, login):
     card = people_with_cards[0]
     page = client.get(f"/cards/sheet?card={card.card_no}").get_data(as_text=True)
     assert "张*云" in page and "张三云" not in page
-    assert page.count("<svg") == 2 and "85.6mm" in page
+    assert page.count("<svg") == 2 and "/cards/static/sheet.css" in page
+    with client.get("/cards/static/sheet.css") as css:
+        assert "85.6mm" in css.get_data(as_text=True)
+    assert 'style="' not in page  # the barcode's styles are presentation attributes (CSP)
     assert " ".join([card.card_no[i : i + 4] for i in range(0, 16, 4)]) in page
     all_cards = client.get("/cards/sheet?all=1").get_data(as_text=True)
     assert all_cards.count('class="cr80"') == 5

@@ -28,7 +28,8 @@ def rasterise(svg: str) -> object:
     draw = ImageDraw.Draw(image)
     bars = 0
     for rect in root.getElementsByTagName("rect"):
-        if "black" not in rect.getAttribute("style"):
+        assert not rect.getAttribute("style")  # presentation attributes only (the CSP)
+        if rect.getAttribute("fill") != "black":
             continue  # the white background
         x, y = mm(rect.getAttribute("x")), mm(rect.getAttribute("y"))
         w, h = mm(rect.getAttribute("width")), mm(rect.getAttribute("height"))

@@ -97,7 +97,7 @@ CASES = [
         "999.1.1.1",
         "--port",
         "5977",
-        env=(("CHARITY_SECRET_KEY", "x" * 32),),
+        env=(("CHARITY_SECRET_KEY", "x" * 32), ("CHARITY_DATA_KEY", "A" * 43 + "=")),
         says=("999.1.1.1",),
         script=True,
     ),

@@ -1,7 +1,7 @@
 """kernel: the stores of the programme
 
-Revision ID: 0003_kernel_store
-Revises: 0002_kernel_audit
+Revision ID: kernel_0400_store
+Revises: kernel_0300_sessions
 Create Date: 2026-12-01
 
 `charity init` makes store 01 from the [store] section when there is none (the migration cannot
@@ -15,8 +15,8 @@ from alembic import op
 
 import core.db
 
-revision: str = "0003_kernel_store"
-down_revision: str | Sequence[str] | None = "0002_kernel_audit"
+revision: str = "kernel_0400_store"
+down_revision: str | Sequence[str] | None = "kernel_0300_sessions"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
