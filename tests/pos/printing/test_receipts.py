@@ -40,6 +40,8 @@ def settings(settings: Settings, printer_file: Path) -> Settings:
     return settings.with_overrides(
         store={"phone": "0371-6612 3456", "hours": "每天 8:30-18:00", "address": "天河路 1 号"},
         printer={"kind": "file", "device": str(printer_file), "paper_width_mm": PAPER},
+        # the day below spans hours between calls; idle sign-outs are tested elsewhere
+        security={"idle_minutes": 24 * 60},
     )
 
 
