@@ -21,8 +21,11 @@ from cards.services.verify import verify_ledger
 from core.auth import Actor
 from core.config import Settings
 from core.db import Database
+from core.keys import DataKeys, new_key_text
 from core.periods import Month
 from pos import migrate
+
+BENCH_KEYS = DataKeys.from_text(new_key_text())  # a throwaway store's key
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志红玉文春梅云凤"
@@ -84,6 +87,7 @@ def main() -> None:
             session,
             data,
             roster_path.name,
+            keys=BENCH_KEYS,
             categories=settings.allowance.categories,
             at=at,
             tz=settings.tz,
@@ -109,6 +113,7 @@ def main() -> None:
             session,
             data + b"\n",
             roster_path.name,
+            keys=BENCH_KEYS,
             categories=settings.allowance.categories,
             at=at,
             tz=settings.tz,
