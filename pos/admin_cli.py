@@ -126,20 +126,34 @@ def backup(path: str) -> None:
     _warn_about_folder(target.parent)
     descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     os.close(descriptor)
-    if url.get_backend_name() == "sqlite":
-        _sqlite_backup(url.database or ":memory:", target)
-    else:
-        _pg_dump(url.set(drivername="postgresql").render_as_string(hide_password=False), target)
-    os.chmod(target, 0o600)
-    size = target.stat().st_size
+    # Logged first, so that the copy holds the record of its own making.
     audit.record_now(
         db.engine,
         "backup",
         actor=context.actor,
         at=context.now(),
         subject=str(target.resolve())[:128],
-        detail={"bytes": size},
     )
+    if url.get_backend_name() == "sqlite":
+        problem = _sqlite_backup(url.database or ":memory:", target)
+    else:
+        problem = _pg_dump(
+            url.set(drivername="postgresql").render_as_string(hide_password=False), target
+        )
+    if problem is not None:
+        target.unlink(missing_ok=True)
+        audit.record_now(
+            db.engine,
+            "backup",
+            actor=context.actor,
+            at=context.now(),
+            subject=str(target.resolve())[:128],
+            detail={"problem": problem[:200]},
+            outcome="failed",
+        )
+        fail(f"错误：{problem}")
+    os.chmod(target, 0o600)
+    size = target.stat().st_size
     click.echo(f"已备份到 {target}（{size} 字节，权限 600）")
 
 
@@ -156,7 +170,8 @@ def _warn_about_folder(folder: Path) -> None:
         )
 
 
-def _sqlite_backup(source_path: str, target: Path) -> None:
+def _sqlite_backup(source_path: str, target: Path) -> str | None:
+    """Copy with SQLite's online backup; what went wrong, or None."""
     source = sqlite3.connect(source_path)
     try:
         destination = sqlite3.connect(target)
@@ -166,17 +181,17 @@ def _sqlite_backup(source_path: str, target: Path) -> None:
         finally:
             destination.close()
     except sqlite3.Error as exc:
-        target.unlink(missing_ok=True)
-        fail(f"错误：无法写入备份文件 {target}：{exc}")
+        return f"无法写入备份文件 {target}：{exc}"
     finally:
         source.close()
+    return None
 
 
-def _pg_dump(dsn: str, target: Path) -> None:
+def _pg_dump(dsn: str, target: Path) -> str | None:
+    """Copy with pg_dump (custom format); what went wrong, or None."""
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
-        target.unlink(missing_ok=True)
-        fail("错误：找不到 pg_dump，无法备份 PostgreSQL")
+        return "找不到 pg_dump，无法备份 PostgreSQL"
     result = subprocess.run(  # noqa: S603 - fixed program, our own arguments
         [pg_dump, "--format=custom", f"--file={target}", dsn],
         capture_output=True,
@@ -184,5 +199,5 @@ def _pg_dump(dsn: str, target: Path) -> None:
         check=False,
     )
     if result.returncode != 0:
-        target.unlink(missing_ok=True)
-        fail(f"错误：pg_dump 失败：{result.stderr.strip()}")
+        return f"pg_dump 失败：{result.stderr.strip()}"
+    return None
