@@ -33,6 +33,7 @@ import core
 import inventory.api
 import inventory.views
 import pos.api
+import pos.audit_views
 import pos.printing.views
 import pos.views
 from core.auth import StaffUser
@@ -63,6 +64,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     pos.api.session_api,
     pos.api.api,
     pos.views.office_bp,
+    pos.audit_views.bp,
     pos.printing.views.bp,
     cards.views.bp,
     cards.api.api,
@@ -74,7 +76,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
 )
 
 # The back-office menu: every package's NAV entries, in layer order.
-_NAV_MODULES = (pos.views, cards.views, inventory.views, clothing_exchange.views)
+_NAV_MODULES = (pos.views, pos.audit_views, cards.views, inventory.views, clothing_exchange.views)
 
 
 class _SessionInterface(SecureCookieSessionInterface):
