@@ -44,7 +44,10 @@ def init() -> None:
 
     context = cli_context()
     engine = context.database(require_schema=False).engine
-    heads = migrate.upgrade(engine, keys=lambda: context.keys)
+    notes: list[str] = []
+    heads = migrate.upgrade(engine, keys=lambda: context.keys, notes=notes)
+    for note in notes:
+        click.echo(note)
     click.echo(f"数据库已是最新结构（{', '.join(heads)}）：{context.settings.database.url}")
 
 

@@ -52,11 +52,16 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, *, keys: Callable[[], DataKeys] | None = None) -> list[str]:
+def upgrade(
+    engine: Engine,
+    *,
+    keys: Callable[[], DataKeys] | None = None,
+    notes: list[str] | None = None,
+) -> list[str]:
     """Bring the database to the current schema (every branch head), in one transaction;
     returns the heads. `keys` gives the data keys to a migration that encrypts existing rows
     (asked only then: a new or already encrypted store needs none); afterwards the freed pages
-    that held their plaintext are scrubbed.
+    that held their plaintext are scrubbed. What a data migration did is added to `notes`.
 
     On SQLite, foreign keys are off while migrating (a table that others reference is rebuilt
     by copying it, which SQLite's foreign keys would refuse) and checked before the commit."""
@@ -80,6 +85,8 @@ def upgrade(engine: Engine, *, keys: Callable[[], DataKeys] | None = None) -> li
     scrubbed = config.attributes.get("plaintext_removed")
     if scrubbed:
         scrub_freed_space(engine, tables=list(scrubbed))
+    if notes is not None:
+        notes.extend(config.attributes.get("notes", []))
     return current_heads(engine)
 
 

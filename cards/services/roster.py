@@ -205,9 +205,7 @@ def apply_import(
             }
             for r in plan.new
         ]
-        ids = session.scalars(
-            insert(Beneficiary).returning(Beneficiary.id, sort_by_parameter_order=True), people
-        ).all()
+        ids = _insert_people(session, people)
         session.execute(
             insert(Account),
             [{"beneficiary_id": i, "balance_fen": 0, "created_at": at} for i in ids],
@@ -276,6 +274,30 @@ def apply_import(
     )
     session.flush()
     return record
+
+
+def _insert_people(session: Session, people: list[dict[str, object]]) -> list[int]:
+    """Insert the new people in one executemany and return their ids in the same order (found
+    back by the unique blind index: INSERT ... RETURNING in parameter order runs row by row on
+    SQLite, 5 times slower for a whole roster)."""
+    session.execute(insert(Beneficiary), people)
+    indexes = [str(p["id_number_index"]) for p in people]
+    found: dict[str, int] = {}
+    for start in range(0, len(indexes), _LOOKUP_BATCH):
+        chunk = indexes[start : start + _LOOKUP_BATCH]
+        found.update(
+            session.execute(
+                select(Beneficiary.id_number_index, Beneficiary.id).where(
+                    Beneficiary.id_number_index.in_(chunk)
+                )
+            )
+            .tuples()
+            .all()
+        )
+    return [found[index] for index in indexes]
+
+
+_LOOKUP_BATCH = 900  # under SQLite's old limit of 999 bound parameters
 
 
 def _history(

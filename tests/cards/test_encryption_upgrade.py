@@ -181,7 +181,8 @@ def test_init_without_a_key_refuses_and_changes_nothing(old_store, settings) -> 
 
 def test_init_encrypts_every_row_and_everything_still_works(old_store, settings) -> None:
     cli = _cli(settings, old_store)
-    cli_ok(cli("init"))
+    done = cli_ok(cli("init"))
+    assert "已加密 200 名救助对象的身份证号与电话、1 名代领人的电话" in done
     rows = roster_rows()
     folder = Path(old_store.engine.url.database or "").parent
     found = leaks(files_under(folder), secrets_of(rows))

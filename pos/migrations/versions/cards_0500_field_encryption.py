@@ -97,6 +97,10 @@ def upgrade() -> None:
             "beneficiary",
             "beneficiary_proxy",
         ]
+        attributes.setdefault("notes", []).append(
+            f"已加密 {len(people)} 名救助对象的身份证号与电话、{len(proxies)} 名代领人的电话"
+            f"（密钥编号 {cipher.key_id}），明文已清除"
+        )
 
     with op.batch_alter_table("beneficiary", schema=None) as batch_op:
         batch_op.drop_constraint("uq_beneficiary_id_number", type_="unique")
