@@ -52,11 +52,11 @@ def staged(folder: Path, name: str, *, cipher: FieldCipher) -> bytes:
     try:
         return cipher.open_file(sealed, name=name)
     except FieldKeyError:
-        discard(folder, name)
+        unstage(folder, name)
         raise ValidationError(_EXPIRED) from None
 
 
-def discard(folder: Path, name: str) -> None:
+def unstage(folder: Path, name: str) -> None:
     """Remove a waiting upload (confirmed or cancelled); nothing if it is gone already."""
     if _NAME.fullmatch(name):
         (folder / name).unlink(missing_ok=True)

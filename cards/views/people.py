@@ -14,6 +14,7 @@ from cards.models import Beneficiary
 from cards.schemas import AdjustmentForm, FreezeForm, ProxyForm, StatusForm, UnfreezeForm
 from cards.services import beneficiaries, cards, ledger, personal, statement
 from cards.services.clothing import clothing_status
+from cards.services.text import mask_id_number, mask_phone, normalise_text
 from cards.views.office import BUREAU, bp, done, form, refused
 from core import audit
 from core.crypto import FieldCipher
@@ -38,21 +39,34 @@ def _address() -> str:
     return request.remote_addr or ""
 
 
-@bp.get("/people")
+@bp.route("/people", methods=["GET", "POST"])
 @roles_required(*BUREAU)
 def people() -> str:
-    query = request.args.get("q", "").strip()
+    """The search. The page's form posts it, so that an ID number or phone typed in does not
+    end up in a URL (browser history, proxy logs); `?q=` still works for links."""
+    query = (request.form.get("q") if request.method == "POST" else request.args.get("q")) or ""
+    query = query.strip()
     session = db_session()
     found = beneficiaries.search_people(session, query, keys=data_keys())
     cipher = FieldCipher(data_keys())
     return render_template(
         "cards/people.html",
-        query=query,
+        query=_masked_query(query),
         people=found,
         masked={p.id: personal.masked_id(cipher, p) for p in found},
         counts=beneficiaries.count_people(session),
         status_labels=beneficiaries.STATUS_LABELS,
     )
+
+
+def _masked_query(query: str) -> str:
+    """The search as the page shows it back: a full ID number or phone masked."""
+    text = normalise_text(query)
+    if len(text) == 18 and text[:17].isdigit():
+        return mask_id_number(text.upper())
+    if text.isdigit() and 7 <= len(text) <= 13:
+        return mask_phone(text)
+    return query
 
 
 def _person_page(who: Beneficiary, numbers: personal.Shown) -> str:

@@ -73,7 +73,7 @@ def _preview() -> str:
 
 def _cancel() -> Response:
     choice = form(RosterConfirmForm)
-    uploads.discard(_folder(), choice.upload)
+    uploads.unstage(_folder(), choice.upload)
     flash("已取消导入，上传的文件已删除", "ok")
     return redirect(url_for("cards.import_roster"))
 
@@ -111,7 +111,7 @@ def _confirm() -> str | Response:
             "cards/import.html", plan=plan, error=exc.message, upload=choice.upload
         )
     session.commit()
-    uploads.discard(folder, choice.upload)
+    uploads.unstage(folder, choice.upload)
     if record is None:
         flash("此文件已导入过，没有任何变化", "ok")
     else:

@@ -38,7 +38,7 @@ def test_stage_keeps_an_encrypted_private_file(tmp_path: Path) -> None:
     assert _mode(folder) == 0o700 and _mode(folder / first) == 0o600
     assert make_id(1).encode() not in (folder / first).read_bytes()
     assert uploads.staged(folder, first, cipher=CIPHER) == data
-    uploads.discard(folder, first)
+    uploads.unstage(folder, first)
     assert not (folder / first).exists()
     with pytest.raises(ValidationError, match="过期"):
         uploads.staged(folder, first, cipher=CIPHER)

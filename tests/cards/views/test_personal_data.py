@@ -182,3 +182,11 @@ def test_the_card_register_decrypts_only_for_the_csv(people_with_cards, session,
     assert event.subject == "cards list" and event.detail["rows"] == 5
     assert event.actor.startswith("cli:")
     assert session.scalar(select(Card.id).limit(1)) is not None
+
+
+def test_the_search_form_posts_so_no_number_lands_in_a_url(people_with_cards, client, login):
+    login(Role.BUREAU)
+    form = client.get("/cards/people").get_data(as_text=True)
+    assert '<form method="post" class="search">' in form
+    found = client.post("/cards/people", data={"q": make_id(3)}).get_data(as_text=True)
+    assert "王五" in found and "李四" not in found and make_id(3) not in found
