@@ -35,6 +35,7 @@ from core.keys import (
 NONCE_BYTES = 12
 INDEX_CHARS = 32  # hex characters of a blind index: 128 bits
 _SEPARATOR = ":"
+_SHORT = 4  # values this short are few: their indexes are kept once computed
 
 
 class FieldKeyError(DataKeyError):
@@ -54,6 +55,9 @@ class FieldCipher:
         self._aead = AESGCM(keys.derive(PURPOSE_FIELD_ENCRYPTION))
         self._files = AESGCM(keys.derive(PURPOSE_STAGED_FILES))
         self._mac = hmac.new(keys.derive(PURPOSE_BLIND_INDEX), digestmod=hashlib.sha256)
+        # Short values (the last four digits: 10,000 of them) recur on every other row of a
+        # roster: each is computed once per cipher.
+        self._short: dict[tuple[str, str], str] = {}
 
     # --- values ---------------------------------------------------------------------------
 
@@ -91,9 +95,17 @@ class FieldCipher:
         """The blind index of a normalised value under `label` ('' for an empty value)."""
         if not value:
             return ""
+        short = len(value) <= _SHORT
+        if short:
+            known = self._short.get((label, value))
+            if known is not None:
+                return known
         mac = self._mac.copy()
         mac.update(label.encode("ascii") + b"\x00" + value.encode("utf-8"))
-        return mac.hexdigest()[:INDEX_CHARS]
+        index = mac.hexdigest()[:INDEX_CHARS]
+        if short:
+            self._short[(label, value)] = index
+        return index
 
     # --- files waiting on disk (an upload between its preview and its confirmation) ---------
 
