@@ -17,10 +17,12 @@ from pathlib import Path
 
 from cards.models import Beneficiary
 from cards.services import cards as services
-from cards.services import ledger
+from cards.services import ledger, personal
 from core.auth import Actor
 from core.config import Settings
+from core.crypto import FieldCipher
 from core.db import Database
+from core.keys import DataKeys, new_key_text
 from core.money import Money
 from pos import migrate
 from pos.app import create_app
@@ -38,14 +40,15 @@ def main() -> None:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         db = Database(url)
         migrate.upgrade(db.engine)
+        cipher = FieldCipher(DataKeys.from_text(new_key_text()))
         with db.transaction() as session:
             for n in range(args.people):
                 session.add(
                     Beneficiary(
-                        id_number=f"41010819600101{n:04d}",
+                        **personal.id_columns(cipher, f"41010819600101{n:04d}"),
+                        **personal.phone_columns(cipher, "13800000000"),
                         name=f"测试{n}",
                         category="低保",
-                        phone="13800000000",
                         created_at=at,
                         updated_at=at,
                     )

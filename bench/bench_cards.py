@@ -1,5 +1,6 @@
 """Benchmarks of the cards package on SQLite: a roster import of 100,000 rows and a top-up of
-100,000 accounts (plus ledger verify and card issue). Plain Python that prints numbers.
+100,000 accounts (plus ledger verify, finding one person by ID number and by name and last four
+digits, and re-encrypting everyone under a new data key). Plain Python that prints numbers.
 
     python bench/bench_cards.py [--rows 100000] [--keep DIR]
 """
@@ -14,15 +15,21 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import select
 from stdnum.cn import ric
 
-from cards.services import roster, topup
+from cards.models import Beneficiary
+from cards.services import beneficiaries, personal, roster, topup
 from cards.services.verify import verify_ledger
 from core.auth import Actor
 from core.config import Settings
+from core.crypto import FieldCipher
 from core.db import Database
+from core.keys import DataKeys, new_key_text
 from core.periods import Month
 from pos import migrate
+
+BENCH_KEYS = DataKeys.from_text(new_key_text())  # a throwaway store's key
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志红玉文春梅云凤"
@@ -84,6 +91,7 @@ def main() -> None:
             session,
             data,
             roster_path.name,
+            keys=BENCH_KEYS,
             categories=settings.allowance.categories,
             at=at,
             tz=settings.tz,
@@ -109,6 +117,7 @@ def main() -> None:
             session,
             data + b"\n",
             roster_path.name,
+            keys=BENCH_KEYS,
             categories=settings.allowance.categories,
             at=at,
             tz=settings.tz,
@@ -135,6 +144,31 @@ def main() -> None:
     with db.session() as session:
         result = verify_ledger(session)
     print(f"ledger verify: {time.perf_counter() - t:.2f}s ({result.summary})")
+
+    with db.session(write=False) as session:
+        sample = session.scalars(select(Beneficiary).limit(1)).one()
+        number = personal.id_number_of(FieldCipher(BENCH_KEYS), sample)
+        t = time.perf_counter()
+        for _ in range(1000):
+            beneficiaries.find_beneficiary(session, number, keys=BENCH_KEYS)
+        by_id = (time.perf_counter() - t) / 1000
+        t = time.perf_counter()
+        for _ in range(100):
+            found = beneficiaries.find_by_name_and_last4(
+                session, sample.name, number[-4:], keys=BENCH_KEYS
+            )
+        by_name = (time.perf_counter() - t) / 100
+    print(
+        f"find by ID number: {by_id * 1000:.2f} ms; by name and last four: "
+        f"{by_name * 1000:.2f} ms ({len(found)} found)"
+    )
+
+    t = time.perf_counter()
+    with db.transaction() as session:
+        done = personal.rotate_keys(
+            session, old=BENCH_KEYS, new=DataKeys.from_text(new_key_text()), actor=actor, at=at
+        )
+    print(f"keys rotate, {done.people} people: {time.perf_counter() - t:.2f}s")
     db.dispose()
 
 

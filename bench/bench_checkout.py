@@ -32,11 +32,14 @@ from cards.services import ledger, roster
 from core.auth import Actor, Role, add_user, issue_token
 from core.config import Settings
 from core.db import Database
+from core.keys import DataKeys, new_key_text
 from core.money import Money
 from inventory.services.products import create_product
 from inventory.services.stock import record_movement
 from pos import migrate
 from pos.app import create_app
+
+BENCH_KEYS = DataKeys.from_text(new_key_text())  # a throwaway store's key
 
 TERMINALS = 4
 PEOPLE = 200
@@ -74,6 +77,7 @@ def setup(db: Database, settings: Settings) -> tuple[list[str], list[str], list[
             session,
             rows.encode(),
             "bench.csv",
+            keys=BENCH_KEYS,
             categories=settings.allowance.categories,
             at=now,
             tz=settings.tz,

@@ -13,12 +13,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cards.models import Beneficiary
+from cards.services import personal
 from clothing_exchange.demo import sample_bytes
 from clothing_exchange.services import claim_for_sale, clothing_product, record_intake
 from clothing_exchange.services.intake_file import parse_intake
 from core.auth import Actor
 from core.config import Settings
+from core.crypto import FieldCipher
 from core.db import Database
+from core.keys import DataKeys, new_key_text
 from pos import migrate
 
 ACTOR = Actor(None, "bench")
@@ -56,9 +59,10 @@ def main() -> None:
     n = 300
     with db.transaction() as s:
         product = clothing_product(s, "毛衣", "L", "冬", at=at, actor=ACTOR, settings=settings)
+        cipher = FieldCipher(DataKeys.from_text(new_key_text()))
         people = [
             Beneficiary(
-                id_number=f"4101051980{i:08d}",
+                **personal.id_columns(cipher, f"4101051980{i:08d}"),
                 name=f"测{i}",
                 category="低保",
                 status="active",

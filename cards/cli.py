@@ -16,7 +16,8 @@ from cards.services import fund_report as fund_service
 from cards.services import fund_xlsx, roster, topup_preview
 from cards.services import topup as topup_service
 from cards.services.expiry import expire as expire_credit
-from cards.services.text import mask_id_number
+from cards.services.text import mask_id_number, normalise_id_number
+from core import audit
 from core.cli import cli_context, fail, input_file, output_file
 from core.errors import ValidationError
 from core.money import Money
@@ -56,6 +57,7 @@ def import_roster(
                 session,
                 data,
                 path.name,
+                keys=context.keys,
                 categories=settings.allowance.categories,
                 at=at,
                 tz=settings.tz,
@@ -110,6 +112,7 @@ def set_status(id_number: str, status: str, reason: str) -> None:
             session,
             id_number,
             status,
+            keys=context.keys,
             reason=reason,
             at=context.now(),
             tz=context.settings.tz,
@@ -117,7 +120,7 @@ def set_status(id_number: str, status: str, reason: str) -> None:
         )
         person = change.beneficiary
         line = (
-            f"{person.name}（{mask_id_number(person.id_number)}）："
+            f"{person.name}（{mask_id_number(normalise_id_number(id_number))}）："
             f"{people_service.STATUS_LABELS[change.from_status or 'active']} → "
             f"{people_service.STATUS_LABELS[status]}，原因：{change.reason}"
         )
@@ -140,11 +143,24 @@ def issue(all_: bool) -> None:
 @cards.command("list")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table")
 def list_cards(fmt: str) -> None:
-    """列出所有卡。"""
+    """列出所有卡。表格中的身份证号脱敏；--format csv 给出完整身份证号（命令行是民政局自己的），
+    每次导出都记入审计日志（export）。"""
     context = cli_context()
     base_url = context.settings.balance_page.base_url
-    with context.db.session() as session:
-        rows = card_service.card_register(session)
+    if fmt == "csv":
+        with context.transaction() as session:
+            rows = card_service.card_register(session, keys=context.keys)
+            audit.record(
+                session,
+                "export",
+                actor=context.actor,
+                at=context.now(),
+                subject="cards list",
+                detail={"format": "csv", "rows": len(rows), "personal": ["id_number", "name"]},
+            )
+    else:
+        with context.db.session() as session:
+            rows = card_service.card_register(session, keys=context.keys)
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -165,7 +181,7 @@ def list_cards(fmt: str) -> None:
         return
     for card_no, id_no, name, category, status, fen, _ in rows:
         click.echo(
-            f"{card_no}  {id_no}  {name:<6}\t{category}  "
+            f"{card_no}  {mask_id_number(id_no)}  {name:<6}\t{category}  "
             f"{card_service.CARD_STATUS_LABELS[status]:<8}\t{Money(fen).format()}"
         )
     click.echo(f"共 {len(rows)} 张卡")
@@ -189,6 +205,21 @@ def freeze(card_no: str, reason: str) -> None:
         )
         number = card.card_no
     click.echo(f"卡 {number} 已冻结（{reason}）")
+
+
+@cards.command("unfreeze")
+@click.argument("card_no")
+@click.option("--reason", required=True, help="解除挂失的原因（如：卡已找回）")
+def unfreeze(card_no: str, reason: str) -> None:
+    """解除挂失：找回的卡恢复使用（账户没有另一张正常的卡时）。"""
+    _require_card_no(card_no)
+    context = cli_context()
+    with context.transaction() as session:
+        card = card_service.unfreeze_card(
+            session, card_no, reason=reason, at=context.now(), actor=context.actor
+        )
+        number = card.card_no
+    click.echo(f"卡 {number} 已恢复使用（{reason}）")
 
 
 @cards.command("replace")

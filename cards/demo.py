@@ -16,6 +16,7 @@ from cards.services import beneficiaries, cards, roster, topup
 from cards.services.text import mask_name
 from core.auth import Actor
 from core.config import Settings
+from core.keys import DataKeys
 from core.money import Money
 from core.periods import Month
 
@@ -72,13 +73,14 @@ def demo_roster(count: int = 40, *, seed: int = 2026) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def load(session: Session, settings: Settings, *, at: datetime) -> list[str]:
+def load(session: Session, settings: Settings, *, keys: DataKeys, at: datetime) -> list[str]:
     """Fill an empty store with sample data; returns lines to print (what was loaded)."""
     actor = Actor.system("demo")
     plan = roster.plan_import(
         session,
         demo_roster(),
         "演示名册.csv",
+        keys=keys,
         categories=settings.allowance.categories,
         at=at,
         tz=settings.tz,
@@ -86,13 +88,14 @@ def load(session: Session, settings: Settings, *, at: datetime) -> list[str]:
     roster.apply_import(
         session, plan, skip_invalid=True, exit_missing=False, at=at, actor=actor, tz=settings.tz
     )
-    people = [beneficiaries.find_beneficiary(session, row.id_number) for row in plan.new]
+    people = [beneficiaries.find_beneficiary(session, row.id_number, keys=keys) for row in plan.new]
     for person, (name, relation) in zip(
         people[:3], (("张小云", "女儿"), ("李强", "儿子"), ("王芳", "邻居")), strict=True
     ):
         beneficiaries.add_proxy(
             session,
             person.id,
+            keys=keys,
             name=name,
             relation=relation,
             phone="13900000000",
@@ -102,9 +105,9 @@ def load(session: Session, settings: Settings, *, at: datetime) -> list[str]:
     issued = cards.issue_all(session, at=at, actor=actor)
     # One person on hold, to show what a terminal answers for a suspended holder.
     suspended = people[-1]
-    beneficiaries.set_status(
+    beneficiaries.change_status(
         session,
-        suspended.id_number,
+        suspended,
         "suspended",
         reason="年度复核中",
         at=at,

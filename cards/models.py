@@ -25,16 +25,23 @@ CARD_STATUSES = ("active", "frozen", "closed")
 
 
 class Beneficiary(Base):
-    """A person on the bureau's roster, keyed by resident ID number."""
+    """A person on the bureau's roster, keyed by resident ID number. The ID number and the phone
+    are stored encrypted (`*_cipher`, AES-GCM under the data key) and found through blind indexes
+    (`*_index`, keyed HMACs): the number itself is never in the database. The name is kept in
+    clear, to be searched (`cards.services.personal` says what is stored how)."""
 
     __tablename__ = "beneficiary"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    id_number_cipher: Mapped[str] = mapped_column(String(128))
+    id_number_index: Mapped[str] = mapped_column(String(32), unique=True)
+    id_last4_index: Mapped[str] = mapped_column(String(32), index=True)
     name: Mapped[str] = mapped_column(String(64), index=True)
     category: Mapped[str] = mapped_column(String(16), index=True)
     status: Mapped[str] = mapped_column(String(16), default="active")
-    phone: Mapped[str] = mapped_column(String(32), default="")
+    phone_cipher: Mapped[str] = mapped_column(String(128), default="")
+    phone_index: Mapped[str] = mapped_column(String(32), default="")
+    phone_last4_index: Mapped[str] = mapped_column(String(32), default="", index=True)
     town: Mapped[str] = mapped_column(String(64), default="")
     community: Mapped[str] = mapped_column(String(64), default="")
     household_size: Mapped[int] = mapped_column(Integer, default=1)
@@ -73,7 +80,7 @@ class StatusChange(Base):
 
 
 class Proxy(Base):
-    """A proxy collector (代领人) who may shop for a beneficiary."""
+    """A proxy collector (代领人) who may shop for a beneficiary; the phone is stored encrypted."""
 
     __tablename__ = "beneficiary_proxy"
 
@@ -81,7 +88,8 @@ class Proxy(Base):
     beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))
     relation: Mapped[str] = mapped_column(String(32), default="")
-    phone: Mapped[str] = mapped_column(String(32), default="")
+    phone_cipher: Mapped[str] = mapped_column(String(128), default="")
+    phone_last4_index: Mapped[str] = mapped_column(String(32), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), default=None)
     actor_name: Mapped[str] = mapped_column(String(64), default="")
@@ -106,7 +114,9 @@ class Account(Base):
 
 
 class Card(Base):
-    """A physical credential pointing at an account: a printed number and a QR token."""
+    """A physical credential pointing at an account: a printed number and a QR token. `status`,
+    `status_reason` and `status_changed_at` are its current state; every change of it is a row
+    of `CardStatusChange` (issue, freeze, unfreeze, replacement), never overwritten."""
 
     __tablename__ = "card"
 
@@ -135,6 +145,27 @@ class Card(Base):
     )
 
     account: Mapped[Account] = relationship(back_populates="cards")
+    status_changes: Mapped[list[CardStatusChange]] = relationship(
+        back_populates="card", order_by="CardStatusChange.id"
+    )
+
+
+class CardStatusChange(Base):
+    """One change of a card's status (None -> active when issued), with the reason and who made
+    it. Append-only (a trigger refuses UPDATE and DELETE)."""
+
+    __tablename__ = "card_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("card.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    to_status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), default=None)
+    actor_name: Mapped[str] = mapped_column(String(64), default="")
+
+    card: Mapped[Card] = relationship(back_populates="status_changes")
 
 
 class RosterImport(Base):

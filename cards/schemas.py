@@ -186,6 +186,12 @@ class FreezeForm(FormModel):
     reason: str = ""
 
 
+class UnfreezeForm(FormModel):
+    """Why a frozen card may pay again (found, say)."""
+
+    reason: str = ""
+
+
 class AdjustmentForm(FormModel):
     """A manual credit (positive) or debit (negative) of a wallet, with its reason."""
 
@@ -200,9 +206,10 @@ class TopUpForm(FormModel):
 
 
 class RosterConfirmForm(FormModel):
-    """The confirmation of a previewed roster upload."""
+    """The confirmation (or cancellation) of a previewed roster upload: `upload` names the
+    waiting file."""
 
-    digest: str = ""
+    upload: str = ""
     filename: str = "名册"
     skip_invalid: bool = False
     exit_missing: bool = False

@@ -58,6 +58,7 @@ EXTRA_KINDS: tuple[str, ...] = (
     "day_close",
     "key_rotate",
     "backup",
+    "card_unfreeze",
 )
 
 OUTCOMES = ("ok", "refused", "failed")
@@ -195,9 +196,17 @@ def search(
     subject: str = "",
     limit: int | None = None,
     offset: int = 0,
+    newest_first: bool = False,
 ) -> Iterator[AuditEntry]:
-    """Events, oldest first, filtered; streamed (a year's log is not held in memory)."""
-    query = select(AuditEvent).order_by(AuditEvent.at, AuditEvent.id)
+    """Events, oldest first (or newest first), filtered; streamed (a year's log is not held in
+    memory)."""
+    query = select(AuditEvent).order_by(
+        *(
+            (AuditEvent.at.desc(), AuditEvent.id.desc())
+            if newest_first
+            else (AuditEvent.at, AuditEvent.id)
+        )
+    )
     if since is not None:
         query = query.where(AuditEvent.at >= since)
     if until is not None:

@@ -1,5 +1,7 @@
 """What the Alembic migration scripts (pos/migrations/versions) share: the SQL that makes a table
-append-only in the database itself, written once for PostgreSQL and SQLite.
+append-only in the database itself, written once for PostgreSQL and SQLite; and the scrubbing
+of freed space after a migration replaced plaintext (a deleted value otherwise lingers in free
+pages of the file and in its WAL until overwritten).
 
 The ORM already refuses to change or delete ledger-like rows; these triggers make the database
 refuse it too, so that a hand-written statement cannot silently break "balance = sum of entries".
@@ -10,8 +12,10 @@ revision has the same triggers as a new one.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from alembic import op
+from sqlalchemy import Connection, Engine
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -68,3 +72,27 @@ def drop_append_only(*tables: str, function: str) -> None:
         for table in tables:
             for action in ("update", "delete"):
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+
+
+def outside_transaction(connection: Connection, statement: str) -> None:
+    """Run a statement on the DBAPI connection itself, outside SQLAlchemy's transaction (SQLite
+    ignores `PRAGMA foreign_keys` inside one, and VACUUM refuses to run in one)."""
+    raw = connection.connection.driver_connection
+    if raw is None:
+        raise RuntimeError("the connection has no DBAPI connection")
+    raw.execute(statement)
+
+
+def scrub_freed_space(engine: Engine, *, tables: Sequence[str]) -> None:
+    """Rewrite the database so that nothing of deleted or overwritten values is left on disk
+    where a copy of the file would find it: SQLite VACUUMs (the file rebuilt without free
+    pages) and empties its WAL; PostgreSQL rewrites `tables` (VACUUM FULL, dead row versions
+    gone). PostgreSQL's own write-ahead log segments are recycled by the server in time."""
+    _checked(*tables)
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            outside_transaction(connection, "VACUUM")
+            outside_transaction(connection, "PRAGMA wal_checkpoint(TRUNCATE)")
+        elif engine.dialect.name == "postgresql":
+            autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+            autocommit.exec_driver_sql(f"VACUUM FULL {', '.join(tables)}")

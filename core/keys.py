@@ -26,6 +26,7 @@ KEY_BYTES = 32
 PURPOSE_FIELD_ENCRYPTION = "field-encryption"
 PURPOSE_BLIND_INDEX = "blind-index"
 PURPOSE_LEDGER_SEAL = "ledger-seal"
+PURPOSE_STAGED_FILES = "staged-files"  # uploads waiting in the instance folder for confirmation
 
 
 class DataKeyError(ValueError):
@@ -95,6 +96,19 @@ def demo_key(folder: Path) -> DataKeys:
         with os.fdopen(descriptor, "w", encoding="ascii") as handle:
             handle.write(new_key_text() + "\n")
     return DataKeys.from_text(path.read_text(encoding="ascii"), what=str(path))
+
+
+def replace_demo_key(folder: Path, keys: DataKeys) -> Path:
+    """Put `keys` in the demo store's key file (after `charity keys rotate`), atomically, mode
+    600; returns the file."""
+    path = folder / "demo-data-key"
+    staging = folder / "demo-data-key.new"
+    staging.unlink(missing_ok=True)
+    descriptor = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(base64.b64encode(keys.master).decode("ascii") + "\n")
+    os.replace(staging, path)
+    return path
 
 
 def resolve_keys(data_key: str, instance_dir: Path, *, demo: bool) -> DataKeys:

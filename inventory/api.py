@@ -4,6 +4,7 @@ Request bodies are the models of `inventory.schemas`, which the pages validate t
 
 from __future__ import annotations
 
+from flask import request
 from pydantic import Field
 
 from core.auth import Role
@@ -153,6 +154,7 @@ def product_price(barcode: str, body: PriceChange) -> ProductAnswer:
         at=now(),
         actor=current_actor(),
         discount=settings().discount,
+        address=request.remote_addr or "",
     )
     session.commit()
     return ProductAnswer.of(product)

@@ -142,6 +142,7 @@ def product_edit(product_id: int) -> ResponseReturnValue:
                 settings=settings(),
                 reason=form.reason,
                 active=form.active,
+                address=request.remote_addr or "",
                 **form.values(),
             )
         except DomainError as exc:

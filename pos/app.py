@@ -34,6 +34,7 @@ import core
 import inventory.api
 import inventory.views
 import pos.api
+import pos.audit_views
 import pos.printing.views
 import pos.staff
 import pos.views
@@ -74,6 +75,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     pos.api.api,
     pos.views.office_bp,
     pos.staff.bp,
+    pos.audit_views.bp,
     pos.printing.views.bp,
     cards.views.bp,
     cards.api.api,
@@ -85,7 +87,14 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
 )
 
 # The back-office menu: every package's NAV entries, in layer order.
-_NAV_MODULES = (pos.views, pos.staff, cards.views, inventory.views, clothing_exchange.views)
+_NAV_MODULES = (
+    pos.views,
+    pos.staff,
+    pos.audit_views,
+    cards.views,
+    inventory.views,
+    clothing_exchange.views,
+)
 
 
 class _SessionInterface(SecureCookieSessionInterface):

@@ -1,27 +1,26 @@
 """The `charity` command line: gathers every package's command groups and adds the store-wide ones
-(init, serve, user, ledger, report, backup). Staff account commands go through `core.accounts`,
-like the admin's page, and are logged as the command line's operator (`cli:<os user>`)."""
+(init, serve, user, store, ledger, report; audit, keys and backup from `pos.admin_cli`).
+Staff account commands go through `core.accounts`, like the admin's page, and are logged as the
+command line's operator (`cli:<os user>`)."""
 
 from __future__ import annotations
 
 import getpass
 import json
-import shutil
-import sqlite3
-import subprocess
 import sys
 
 import click
-from sqlalchemy.engine import make_url
 
 from cards import cli as cards_cli
 from clothing_exchange import cli as clothing_cli
 from core import accounts
 from core.auth import Role
-from core.cli import CharityGroup, CliContext, cli_context, fail, os_reason, output_file
+from core.cli import CharityGroup, CliContext, cli_context, fail, os_reason
 from core.db import is_empty
+from core.keys import DataKeys, resolve_keys
 from core.stores import add_store, ensure_first_store, list_stores
 from inventory import cli as inventory_cli
+from pos import admin_cli
 from pos.demo import PUBLISHED_PASSWORDS
 
 _ROLES = [r.value for r in Role]
@@ -45,12 +44,16 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 
 @main.command()
 def init() -> None:
-    """创建或升级数据库结构（迁移）。"""
+    """创建或升级数据库结构（迁移）。库中有尚未加密的身份证号与电话时，需要数据密钥
+    （security.data_key 或 CHARITY_DATA_KEY）来加密它们。"""
     from pos import migrate  # alembic: only the commands that migrate pay for importing it
 
     context = cli_context()
     db = context.database(require_schema=False)
-    heads = migrate.upgrade(db.engine)
+    notes: list[str] = []
+    heads = migrate.upgrade(db.engine, keys=lambda: context.keys, notes=notes)
+    for note in notes:
+        click.echo(note)
     with db.transaction() as session:
         first = ensure_first_store(session, context.settings.store, at=context.now())
     click.echo(f"数据库已是最新结构（{', '.join(heads)}）：{context.settings.database.url}")
@@ -78,15 +81,19 @@ def serve(host: str, port: int, demo: bool, threads: int) -> None:
             fail(f"错误：{problem}")
     db = context.database(require_schema=not demo)
     if demo:
+
+        def demo_keys() -> DataKeys:  # the app's own: a demo store's key file, or data_key
+            return resolve_keys(settings.security.data_key, settings.instance_dir, demo=True)
+
         fresh = is_empty(db.engine)
-        migrate.upgrade(db.engine)
+        migrate.upgrade(db.engine, keys=demo_keys)
         with db.transaction() as session:
             ensure_first_store(session, settings.store, at=context.now())
         if fresh:
             from pos.demo import load_demo
 
             with db.transaction() as session:
-                lines = load_demo(session, settings, at=context.now())
+                lines = load_demo(session, settings, keys=demo_keys(), at=context.now())
             for line in lines:
                 click.echo(line)
         else:
@@ -257,47 +264,6 @@ def report() -> None:
 report.add_command(cards_cli.fund_report)
 
 
-@main.command()
-@click.argument("path")
-def backup(path: str) -> None:
-    """把数据库一致地复制到 PATH（SQLite 用在线备份；PostgreSQL 用 pg_dump）。
-
-    PATH 所在目录须已存在；已有的文件不会被覆盖。"""
-    context = cli_context()
-    url = make_url(context.settings.database.url)
-    target = output_file(path, what="备份文件", overwrite=False)
-    context.db  # noqa: B018 - opens the database and checks it has been initialised
-    if url.get_backend_name() == "sqlite":
-        source = sqlite3.connect(url.database or ":memory:")
-        try:
-            destination = sqlite3.connect(target)
-            try:
-                with destination:
-                    source.backup(destination)
-            finally:
-                destination.close()
-        except sqlite3.Error as exc:
-            target.unlink(missing_ok=True)
-            fail(f"错误：无法写入备份文件 {target}：{exc}")
-        finally:
-            source.close()
-    else:
-        pg_dump = shutil.which("pg_dump")
-        if pg_dump is None:
-            fail("错误：找不到 pg_dump，无法备份 PostgreSQL")
-        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        result = subprocess.run(  # noqa: S603 - fixed program, our own arguments
-            [pg_dump, "--format=custom", f"--file={target}", dsn],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            target.unlink(missing_ok=True)
-            fail(f"错误：pg_dump 失败：{result.stderr.strip()}")
-    click.echo(f"已备份到 {target}（{target.stat().st_size} 字节）")
-
-
 @main.group()
 def store() -> None:
     """门店：本项目下的各家慈善超市。"""
@@ -342,3 +308,6 @@ main.add_command(cards_cli.cards)
 main.add_command(cards_cli.topup)
 main.add_command(inventory_cli.products)
 main.add_command(clothing_cli.clothing)
+main.add_command(admin_cli.audit_command)
+main.add_command(admin_cli.keys)
+main.add_command(admin_cli.backup)

@@ -11,6 +11,7 @@ import clothing_exchange.demo
 import inventory.demo
 from core.auth import Role, add_user
 from core.config import Settings
+from core.keys import DataKeys
 
 DEMO_LOGINS: tuple[tuple[str, str, Role, str], ...] = (
     ("cashier", "cashier123", Role.CASHIER, "收银员小王"),
@@ -25,13 +26,14 @@ DEMO_LOGINS: tuple[tuple[str, str, Role, str], ...] = (
 PUBLISHED_PASSWORDS: frozenset[str] = frozenset(password for _, password, _, _ in DEMO_LOGINS)
 
 
-def load_demo(session: Session, settings: Settings, *, at: datetime) -> list[str]:
+def load_demo(session: Session, settings: Settings, *, keys: DataKeys, at: datetime) -> list[str]:
     """Fill an empty database; returns the lines to print (the logins first)."""
     lines = ["演示账号（用户名 / 密码）："]
     for username, password, role, display in DEMO_LOGINS:
         add_user(session, username, password, role, at=at, display_name=display)
         lines.append(f"  {role.label:<6} {username} / {password}")
     # Lower layers first: clothing stock needs products, sales need cards.
-    for module in (cards.demo, inventory.demo, clothing_exchange.demo):
+    lines.extend(cards.demo.load(session, settings, keys=keys, at=at))
+    for module in (inventory.demo, clothing_exchange.demo):
         lines.extend(module.load(session, settings, at=at))
     return lines

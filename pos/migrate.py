@@ -6,6 +6,7 @@ a revision that needs another package's table says so with `depends_on`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -24,6 +25,8 @@ import inventory.models
 import pos.models
 import pos.printing.models
 from core.db import Base
+from core.db_migrations import outside_transaction, scrub_freed_space
+from core.keys import DataKeys
 
 # Imported for their side effect: their tables join Base.metadata.
 _MODEL_MODULES = (
@@ -51,12 +54,41 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine) -> list[str]:
-    """Bring the database to the current schema (every branch head); returns the heads."""
+def upgrade(
+    engine: Engine,
+    *,
+    keys: Callable[[], DataKeys] | None = None,
+    notes: list[str] | None = None,
+) -> list[str]:
+    """Bring the database to the current schema (every branch head), in one transaction;
+    returns the heads. `keys` gives the data keys to a migration that encrypts existing rows
+    (asked only then: a new or already encrypted store needs none); afterwards the freed pages
+    that held their plaintext are scrubbed. What a data migration did is added to `notes`.
+
+    On SQLite, foreign keys are off while migrating (a table that others reference is rebuilt
+    by copying it, which SQLite's foreign keys would refuse) and checked before the commit."""
     config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "heads")
+    config.attributes["data_keys"] = keys
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:  # outside any transaction, or SQLite ignores it
+            outside_transaction(connection, "PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "heads")
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                outside_transaction(connection, "PRAGMA foreign_keys=ON")
+    scrubbed = config.attributes.get("plaintext_removed")
+    if scrubbed:
+        scrub_freed_space(engine, tables=list(scrubbed))
+    if notes is not None:
+        notes.extend(config.attributes.get("notes", []))
     return current_heads(engine)
 
 

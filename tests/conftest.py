@@ -7,6 +7,7 @@ is migrated once per run and every table is emptied between tests.
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import threading
@@ -28,11 +29,14 @@ from core.auth import Role, StaffUser, add_user
 from core.cli import CliContext
 from core.config import Settings
 from core.db import Base, Database
+from core.keys import DataKeys
 from pos import migrate
 from pos.app import create_app
 from pos.cli import main
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+TEST_DATA_KEY = base64.b64encode(bytes(range(32))).decode("ascii")
+TEST_KEYS = DataKeys.from_text(TEST_DATA_KEY)  # what the test settings' data_key gives
 PG_URL = os.environ.get("CHARITY_TEST_DATABASE_URL", "")
 
 os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(Path(__file__).parent / ".escpos"))
@@ -118,9 +122,15 @@ def database(_template_db: str, tmp_path: Path) -> Iterator[Database]:
 def settings(database: Database, tmp_path: Path) -> Settings:
     return Settings().with_overrides(
         database={"url": database.url},
-        security={"secret_key": "test-secret-key"},
+        security={"secret_key": "test-secret-key", "data_key": TEST_DATA_KEY},
         balance_page={"base_url": "http://kiosk.test"},
     )
+
+
+@pytest.fixture
+def keys(settings: Settings) -> DataKeys:
+    """The data keys of the test store (the app and the CLI resolve the same)."""
+    return DataKeys.from_text(settings.security.data_key)
 
 
 @pytest.fixture

@@ -19,11 +19,12 @@ from stdnum import luhn
 
 from cards.hooks import ClothingAllowance, ClothingStatus
 from cards.models import Card, LedgerTransaction, Posting
-from cards.services import ledger, statement
+from cards.services import ledger, personal, statement
 from cards.services.cards import card_by_token
 from cards.services.clothing import clothing_status
 from cards.services.text import mask_name, normalise_text
 from core.config import Settings
+from core.crypto import FieldCipher
 from core.errors import DomainError
 from core.money import Money
 from core.periods import Month, Quarter, local_date
@@ -214,10 +215,14 @@ def phone_tail(phone: str) -> str | None:
     return digits[-4:] if len(digits) >= 4 else None
 
 
-def pin_matches(given: str, expected: str) -> bool:
-    """The typed PIN (full-width digits and spaces allowed) against the expected one, in
-    constant time."""
-    return hmac.compare_digest(normalise_text(given).encode(), expected.encode())
+def phone_pin_matches(given: str, expected_index: str, *, cipher: FieldCipher) -> bool:
+    """The typed PIN (four digits, full-width and spaces allowed) against the blind index of
+    the registered phone's last four digits (the phone itself stays encrypted), in constant
+    time."""
+    typed = normalise_text(given)
+    if len(typed) != 4 or not typed.isdigit():
+        return False
+    return hmac.compare_digest(personal.pin_index(cipher, typed), expected_index)
 
 
 class PinAttempts:

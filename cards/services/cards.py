@@ -1,5 +1,7 @@
 """Cards: numbers (16 digits with a Luhn check digit) and QR tokens, issue, freeze (lost),
-replacement on the same account, and which card may pay."""
+unfreeze (found), replacement on the same account, and which card may pay. Every change of a
+card's status is a history row (`CardStatusChange`) and an audit event, in the same
+transaction."""
 
 from __future__ import annotations
 
@@ -11,11 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum import luhn
 
-from cards.models import Account, Beneficiary, Card
+from cards.models import Account, Beneficiary, Card, CardStatusChange
+from cards.services import personal
 from cards.services.beneficiaries import STATUS_LABELS, ensure_account
 from cards.services.text import mask_name, normalise_text
+from core import audit
 from core.auth import Actor
+from core.crypto import FieldCipher
 from core.errors import BeneficiaryInactive, CardFrozen, Conflict, UnknownCard, ValidationError
+from core.keys import DataKeys
 
 
 class CardEntry(NamedTuple):
@@ -103,7 +109,9 @@ def current_card(session: Session, account_id: int) -> Card | None:
     return None
 
 
-def issue_card(session: Session, person: Beneficiary, *, at: datetime, actor: Actor) -> Card:
+def issue_card(
+    session: Session, person: Beneficiary, *, at: datetime, actor: Actor, address: str = ""
+) -> Card:
     """Issue a card to an active person who has no usable (active or frozen) card."""
     if person.status != "active":
         raise BeneficiaryInactive(f"{person.name} 的状态为{STATUS_LABELS[person.status]}，不能发卡")
@@ -111,6 +119,9 @@ def issue_card(session: Session, person: Beneficiary, *, at: datetime, actor: Ac
     if current_card(session, account.id) is not None:
         raise Conflict(f"{person.name} 已有卡，如遗失请挂失后补卡")
     card = _new_card(session, account.id, at=at, actor=actor)
+    session.flush()
+    _history(session, card, None, "发卡", at=at, actor=actor)
+    _audit(session, "card_issue", card, person, at=at, actor=actor, address=address)
     session.flush()
     return card
 
@@ -130,7 +141,15 @@ def issue_all(session: Session, *, at: datetime, actor: Actor) -> list[Card]:
     return [issue_card(session, person, at=at, actor=actor) for person in people]
 
 
-def freeze_card(session: Session, card_no: str, *, reason: str, at: datetime, actor: Actor) -> Card:
+def freeze_card(
+    session: Session,
+    card_no: str,
+    *,
+    reason: str,
+    at: datetime,
+    actor: Actor,
+    address: str = "",
+) -> Card:
     """Report a card lost (or hold it): no terminal accepts it from then on."""
     reason = reason.strip()
     if not reason:
@@ -138,13 +157,65 @@ def freeze_card(session: Session, card_no: str, *, reason: str, at: datetime, ac
     card = find_card(session, card_no)
     if card.status != "active":
         raise Conflict(f"卡 {card.card_no} {CARD_STATUS_LABELS[card.status]}，无需再冻结")
-    _set_card_status(card, "frozen", reason, at=at, actor=actor)
+    _set_card_status(session, card, "frozen", reason, at=at, actor=actor)
+    _audit(
+        session,
+        "card_freeze",
+        card,
+        card.account.beneficiary,
+        at=at,
+        actor=actor,
+        address=address,
+        reason=reason,
+    )
+    session.flush()
+    return card
+
+
+def unfreeze_card(
+    session: Session,
+    card_no: str,
+    *,
+    reason: str,
+    at: datetime,
+    actor: Actor,
+    address: str = "",
+) -> Card:
+    """A frozen card found again: it pays again (if its account has no other active card)."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("请填写解除挂失的原因")
+    card = find_card(session, card_no)
+    if card.status != "frozen":
+        raise Conflict(f"卡 {card.card_no} {CARD_STATUS_LABELS[card.status]}，不是挂失状态")
+    if current_card(session, card.account_id) not in (None, card):
+        raise Conflict(f"此账户已有另一张正常使用的卡，卡 {card.card_no} 不能再启用")
+    person = card.account.beneficiary
+    if person.status == "exited":
+        raise BeneficiaryInactive(f"{person.name} 已退出救助，不能启用此卡")
+    _set_card_status(session, card, "active", reason, at=at, actor=actor)
+    _audit(
+        session,
+        "card_unfreeze",
+        card,
+        person,
+        at=at,
+        actor=actor,
+        address=address,
+        reason=reason,
+    )
     session.flush()
     return card
 
 
 def replace_card(
-    session: Session, card_no: str, *, at: datetime, actor: Actor, reason: str = "补卡"
+    session: Session,
+    card_no: str,
+    *,
+    at: datetime,
+    actor: Actor,
+    reason: str = "补卡",
+    address: str = "",
 ) -> Card:
     """A new card (new number, new QR token) on the same account; the old one is closed."""
     old = find_card(session, card_no)
@@ -153,11 +224,23 @@ def replace_card(
     person = old.account.beneficiary
     if person.status == "exited":
         raise BeneficiaryInactive(f"{person.name} 已退出救助，不能补卡")
-    _set_card_status(old, "closed", reason, at=at, actor=actor)
+    _set_card_status(session, old, "closed", reason, at=at, actor=actor)
     session.flush()  # the old card stops being active before the new one is
     new = _new_card(session, old.account_id, at=at, actor=actor)
     session.flush()
     old.replaced_by_id = new.id
+    _history(session, new, None, f"补卡（旧卡 {old.card_no}）", at=at, actor=actor)
+    _audit(
+        session,
+        "card_replace",
+        new,
+        person,
+        at=at,
+        actor=actor,
+        address=address,
+        reason=reason,
+        old_card=old.card_no,
+    )
     session.flush()
     return new
 
@@ -176,12 +259,73 @@ def _new_card(session: Session, account_id: int, *, at: datetime, actor: Actor) 
     return card
 
 
-def _set_card_status(card: Card, status: str, reason: str, *, at: datetime, actor: Actor) -> None:
+def _set_card_status(
+    session: Session, card: Card, status: str, reason: str, *, at: datetime, actor: Actor
+) -> None:
+    """The card's current state, and a history row of the change (the previous one kept)."""
+    _history(session, card, card.status, reason, at=at, actor=actor, to=status)
     card.status = status
     card.status_reason = reason
     card.status_changed_at = at
     card.actor_id = actor.user_id
     card.actor_name = actor.name
+
+
+def _history(
+    session: Session,
+    card: Card,
+    before: str | None,
+    reason: str,
+    *,
+    at: datetime,
+    actor: Actor,
+    to: str = "active",
+) -> None:
+    session.add(
+        CardStatusChange(
+            card_id=card.id,
+            from_status=before,
+            to_status=to,
+            reason=reason,
+            at=at,
+            actor_id=actor.user_id,
+            actor_name=actor.name,
+        )
+    )
+
+
+def _audit(
+    session: Session,
+    kind: str,
+    card: Card,
+    person: Beneficiary,
+    *,
+    at: datetime,
+    actor: Actor,
+    address: str,
+    **detail: str,
+) -> None:
+    audit.record(
+        session,
+        kind,
+        actor=actor,
+        at=at,
+        subject=f"card:{card.card_no}",
+        detail={"holder": mask_name(person.name), "beneficiary_id": person.id, **detail},
+        address=address,
+    )
+
+
+def card_history(session: Session, account_id: int) -> list[CardStatusChange]:
+    """Every status change of the account's cards, oldest first."""
+    return list(
+        session.scalars(
+            select(CardStatusChange)
+            .join(Card, Card.id == CardStatusChange.card_id)
+            .where(Card.account_id == account_id)
+            .order_by(CardStatusChange.at, CardStatusChange.id)
+        )
+    )
 
 
 def qr_url(base_url: str, token: str) -> str:
@@ -197,12 +341,15 @@ def active_cards(session: Session, card_nos: list[str] | None, *, limit: int = 1
     return list(session.scalars(query.limit(limit)))
 
 
-def card_register(session: Session) -> list[CardEntry]:
-    """Every card with its holder (full ID and name: the bureau's own list) and balance."""
+def card_register(session: Session, *, keys: DataKeys) -> list[CardEntry]:
+    """Every card with its holder (full ID and name, decrypted: the bureau's own list, which
+    the command line exports) and balance."""
+    cipher = FieldCipher(keys)
+    field = personal.ID_NUMBER_FIELD
     rows = session.execute(
         select(
             Card.card_no,
-            Beneficiary.id_number,
+            Beneficiary.id_number_cipher,
             Beneficiary.name,
             Beneficiary.category,
             Card.status,
@@ -213,4 +360,7 @@ def card_register(session: Session) -> list[CardEntry]:
         .join(Beneficiary, Account.beneficiary_id == Beneficiary.id)
         .order_by(Card.id)
     )
-    return [CardEntry(*row) for row in rows]
+    return [
+        CardEntry(card_no, cipher.decrypt(token, field=field), *rest)
+        for card_no, token, *rest in rows
+    ]

@@ -13,7 +13,7 @@ from datetime import date
 
 from stdnum.cn import ric
 
-from cards.services.text import normalise_id_number, normalise_text
+from cards.services.text import mask_id_number, normalise_id_number, normalise_text
 from core.errors import ValidationError
 from core.tabular import Column, Columns, cell_text, raw_rows
 
@@ -87,16 +87,18 @@ def check_id_number(raw: object, *, today: date) -> tuple[str, str | None]:
         )
     if len(text) != 18:
         return text, f"身份证号 {text} 位数不对（应为 18 位，实为 {len(text)} 位）"
+    # From here on the number has 18 characters, close to a real one: messages mask it.
+    shown = mask_id_number(text)
     if not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):
-        return text, f"身份证号 {text} 含有无效字符（前 17 位应为数字，末位为数字或 X）"
+        return text, f"身份证号 {shown} 含有无效字符（前 17 位应为数字，末位为数字或 X）"
     try:
         born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
-        return text, f"身份证号 {text} 中的出生日期 {text[6:14]} 不存在"
+        return text, f"身份证号 {shown} 中的出生日期 {text[6:14]} 不存在"
     if born > today or born.year < 1890:
-        return text, f"身份证号 {text} 中的出生日期 {text[6:14]} 不可能"
+        return text, f"身份证号 {shown} 中的出生日期 {text[6:14]} 不可能"
     if ric.calc_check_digit(text) != text[17]:
-        return text, f"身份证号 {text} 校验位错误（可能抄错了某一位），请核对原件"
+        return text, f"身份证号 {shown} 校验位错误（可能抄错了某一位），请核对原件"
     return text, None
 
 
@@ -150,7 +152,7 @@ def read_roster(
         if id_problem is None:
             earlier = first_seen.get(id_number)
             if earlier is not None:
-                problems.append(f"身份证号 {id_number} 与第 {earlier} 行重复")
+                problems.append(f"身份证号 {mask_id_number(id_number)} 与第 {earlier} 行重复")
             else:
                 first_seen[id_number] = number
         if problems:

@@ -26,6 +26,17 @@ def mask_id_number(id_number: str) -> str:
     return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
 
 
+def mask_phone(phone: str) -> str:
+    """'13800001234' -> '138****1234', '0371-63123456' -> '*********3456': the last four kept
+    (and a mobile number's first three); '' stays ''."""
+    phone = phone.strip()
+    if len(phone) <= 4:
+        return "*" * len(phone)
+    if len(phone) == 11 and phone.isdigit():
+        return phone[:3] + "****" + phone[-4:]
+    return "*" * (len(phone) - 4) + phone[-4:]
+
+
 def normalise_text(value: str) -> str:
     """Full-width letters and digits to ASCII (NFKC), spaces removed."""
     return _SPACES.sub("", unicodedata.normalize("NFKC", value))

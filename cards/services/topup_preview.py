@@ -13,7 +13,6 @@ from sqlalchemy import Case, Select, case, select
 from sqlalchemy.orm import Session
 
 from cards.models import Account, Beneficiary, TopUpCredit
-from cards.services.text import mask_id_number
 from core.config import Settings
 from core.errors import ValidationError
 from core.money import Money
@@ -157,11 +156,11 @@ def _names(session: Session, account_ids: list[int]) -> dict[int, str]:
         return {}
     out: dict[int, str] = {}
     wanted = set(account_ids)
-    for account_id, name, id_number in session.execute(
-        select(Account.id, Beneficiary.name, Beneficiary.id_number).join(
+    for account_id, name, person_id in session.execute(
+        select(Account.id, Beneficiary.name, Beneficiary.id).join(
             Beneficiary, Beneficiary.id == Account.beneficiary_id
         )
     ):
-        if account_id in wanted:
-            out[account_id] = f"{name}（{mask_id_number(id_number)}）"
+        if account_id in wanted:  # the ID number is encrypted: the register's own number
+            out[account_id] = f"{name}（编号 {person_id}）"
     return out

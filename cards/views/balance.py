@@ -38,12 +38,12 @@ from cards.services.balance import (
     balance_view,
     card_for_scan,
     card_for_token,
-    phone_tail,
-    pin_matches,
+    phone_pin_matches,
 )
+from core.crypto import FieldCipher
 from core.errors import NotFound as NotFoundError
 from core.errors import ValidationError
-from core.web import app_state, db_session, now, roles_required, settings
+from core.web import app_state, data_keys, db_session, now, roles_required, settings
 
 bp = Blueprint("balance", __name__, template_folder=str(Path(__file__).parent.parent / "templates"))
 
@@ -84,11 +84,12 @@ def _pinned_cards() -> list[int]:
 
 
 def _pin_needed(card: Card) -> str | None:
-    """The expected PIN when this device must still give it, else None."""
+    """What the PIN is checked against (the blind index of the phone's last four digits) when
+    this device must still give it, else None."""
     if not settings().balance_page.pin:
         return None
-    expected = phone_tail(card.account.beneficiary.phone)
-    if expected is None:  # no phone on file: nothing to ask (the QR token still guards)
+    expected = card.account.beneficiary.phone_last4_index
+    if not expected:  # no phone on file: nothing to ask (the QR token still guards)
         return None
     return None if card.id in _pinned_cards() else expected
 
@@ -149,7 +150,9 @@ def _pin_step(card: Card, token: str, expected: str) -> ResponseReturnValue:
         return render_template(
             "cards/balance_pin.html", token=token, message=message, wait=wait
         ), 429
-    if not pin_matches(request.form.get("pin", ""), expected):
+    if not phone_pin_matches(
+        request.form.get("pin", ""), expected, cipher=FieldCipher(data_keys())
+    ):
         delay = attempts.failed(card.id, at)
         message = f"号码不对，请核对登记的手机号后四位，{_duration(delay)}后可再试"
         return render_template(

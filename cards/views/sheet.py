@@ -1,5 +1,6 @@
 """The printable card sheet (CR80 cards): the masked holder, the category, the number as a
-Code128 barcode and in groups of four, and the QR code of the balance page."""
+Code128 barcode and in groups of four, and the QR code of the balance page. Printing cards
+hands out their QR tokens: each sheet is logged (`export`)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from cards.models import Card
 from cards.services import cards
 from cards.services.text import mask_name
 from cards.views.office import BUREAU, bp
+from core import audit
 from core.svg import without_inline_styles
-from core.web import db_session, roles_required, settings
+from core.web import app_state, current_actor, db_session, now, roles_required, settings
 
 
 def barcode_svg(card_no: str) -> Markup:
@@ -74,4 +76,14 @@ def sheet() -> str:
         )
         for card in chosen
     ]
-    return render_template("cards/sheet.html", items=items)
+    page = render_template("cards/sheet.html", items=items)
+    audit.record_now(  # its own transaction: a GET's session only reads
+        app_state().db.engine,
+        "export",
+        actor=current_actor(),
+        at=now(),
+        subject="card sheet",
+        detail={"what": "card_sheet", "cards": len(items), "all": not numbers},
+        address=request.remote_addr or "",
+    )
+    return page

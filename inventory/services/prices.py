@@ -1,5 +1,6 @@
 """Prices of products: the discount rates a product may have (the configured range, by category
-by default) and dated price changes, so that a sale keeps the prices it was made at."""
+by default) and dated price changes, so that a sale keeps the prices it was made at. Every
+change of a list price or rate is also a `price_change` audit event, in the same transaction."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import audit
 from core.auth import Actor
 from core.config import DiscountSettings
 from core.errors import ValidationError
@@ -68,10 +70,12 @@ def change_price(
     at: datetime,
     actor: Actor,
     discount: DiscountSettings,
+    address: str = "",
 ) -> list[str]:
-    """A new list price and/or discount rate, as a dated price row (None: unchanged). The price
-    is refused below zero (zero only for clothing), the rate outside the configured range.
-    Returns what changed, in words (empty when nothing did: no row is written)."""
+    """A new list price and/or discount rate, as a dated price row and a `price_change` audit
+    event (None: unchanged). The price is refused below zero (zero only for clothing), the rate
+    outside the configured range. Returns what changed, in words (empty when nothing did: no
+    row is written)."""
     new_fen = product.list_price_fen if list_price is None else list_price.fen
     check_list_price(product.name, Money(new_fen), clothing=product.clothing)
     new_bp = product.discount_bp
@@ -85,10 +89,27 @@ def change_price(
             f"折扣率 {format_rate(product.discount_rate)} → {format_rate(rate_from_bp(new_bp))}"
         )
     if changed:
+        detail: dict[str, object] = {"name": product.name, "reason": reason or "调价"}
+        if new_fen != product.list_price_fen:
+            detail["list_price"] = [str(product.list_price), str(Money(new_fen))]
+        if new_bp != product.discount_bp:
+            detail["discount_rate"] = [
+                format_rate(product.discount_rate),
+                format_rate(rate_from_bp(new_bp)),
+            ]
         product.list_price_fen = new_fen
         product.discount_bp = new_bp
         product.updated_at = at
         record_price(session, product, at=at, actor=actor, reason=reason or "调价")
+        audit.record(
+            session,
+            "price_change",
+            actor=actor,
+            at=at,
+            subject=f"product:{product.barcode}",
+            detail=detail,
+            address=address,
+        )
     session.flush()
     return changed
 

@@ -195,9 +195,10 @@ def update_product(
     active: bool | None = None,
     clothing: bool | None = None,
     reorder_level: Decimal | None = None,
+    address: str = "",
 ) -> list[str]:
-    """Edit a product (None: unchanged). A new list price or rate is a dated price row
-    (`change_price`). Returns what changed, in words (empty when nothing did)."""
+    """Edit a product (None: unchanged). A new list price or rate is a dated price row and an
+    audit event (`change_price`). Returns what changed, in words (empty when nothing did)."""
     changed: list[str] = []
     texts = {"name": name, "spec": spec, "unit": unit, "category": category, "source": source}
     for key, text in texts.items():
@@ -225,6 +226,7 @@ def update_product(
         at=at,
         actor=actor,
         discount=(settings or _DEFAULTS).discount,
+        address=address,
     )
     if changed:
         product.updated_at = at

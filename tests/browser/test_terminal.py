@@ -11,6 +11,7 @@ from cards.models import Card
 from cards.services.beneficiaries import add_proxy
 from core.auth import Actor, Role
 from pos.models import Sale
+from tests.conftest import TEST_KEYS
 from tests.pos import conftest as checkout_fixtures
 from tests.pos.conftest import Store
 
@@ -187,6 +188,7 @@ def test_proxy_sale_supervisor_refund_then_blind_shift_close(
     add_proxy(
         session,
         store.card.account.beneficiary_id,
+        keys=TEST_KEYS,
         name="王五",
         relation="邻居",
         phone="",

@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
 from cards.models import Beneficiary, Card
-from cards.services import beneficiaries, cards, roster
+from cards.services import beneficiaries, cards, personal, roster
 from core.auth import Actor
 from core.config import Settings
+from core.crypto import FieldCipher
+from tests.conftest import TEST_KEYS
 
 ACTOR = Actor(None, "test")
 HEADER = ["序号", "姓名", "身份证号", "类别", "镇街", "村社区", "联系电话", "家庭人口"]
@@ -66,6 +68,7 @@ def import_rows(
             session,
             data,
             "t.csv",
+            keys=TEST_KEYS,
             categories=settings.allowance.categories,
             at=clock(),
             tz=settings.tz,
@@ -103,4 +106,18 @@ def people_with_cards(import_rows: Callable[..., Any], session: Session, clock: 
 
 
 def person(session: Session, id_number: str) -> Beneficiary:
-    return beneficiaries.find_beneficiary(session, id_number)
+    return beneficiaries.find_beneficiary(session, id_number, keys=TEST_KEYS)
+
+
+def id_index(id_number: str) -> str:
+    """The blind index the test store keeps of an ID number (for a WHERE clause)."""
+    return personal.id_index(FieldCipher(TEST_KEYS), id_number)
+
+
+def id_number_of(p: Beneficiary) -> str:
+    """A person's ID number, decrypted under the test store's key."""
+    return personal.id_number_of(FieldCipher(TEST_KEYS), p)
+
+
+def phone_of(p: Beneficiary) -> str:
+    return personal.phone_of(FieldCipher(TEST_KEYS), p)

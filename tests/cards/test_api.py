@@ -10,7 +10,7 @@ from cards.services import beneficiaries, ledger
 from core.auth import Role
 from core.money import Money
 from tests.cards.conftest import ACTOR, make_id
-from tests.conftest import SHANGHAI
+from tests.conftest import SHANGHAI, TEST_KEYS
 
 
 def test_card_api_answers_masked_holder_and_balance(people_with_cards, session, api, app, clock):
@@ -74,6 +74,7 @@ def test_card_answer_names_the_proxies_and_when_clothing_comes_again(
     proxy = beneficiaries.add_proxy(
         session,
         card.account.beneficiary_id,
+        keys=TEST_KEYS,
         name="张小云",
         relation="女儿",
         phone="139",

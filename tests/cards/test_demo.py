@@ -8,16 +8,18 @@ from cards import demo
 from cards.models import Account, Beneficiary, Card, Proxy
 from cards.services import cards, roster_file
 from cards.services.verify import verify_ledger
+from tests.cards.conftest import id_number_of
 
 
-def test_demo_loads_valid_people_with_cards_and_credit(session, settings, clock):
-    lines = demo.load(session, settings, at=clock())
+def test_demo_loads_valid_people_with_cards_and_credit(session, settings, keys, clock):
+    lines = demo.load(session, settings, keys=keys, at=clock())
     session.commit()
     people = session.scalars(select(Beneficiary)).all()
     assert len(people) == 40
     # length, birth date and check digit (stdnum's region table predates some districts)
     assert all(
-        roster_file.check_id_number(p.id_number, today=clock().date())[1] is None for p in people
+        roster_file.check_id_number(id_number_of(p), today=clock().date())[1] is None
+        for p in people
     )
     assert session.scalar(select(func.count()).select_from(Card)) == 40
     assert session.scalar(select(func.count()).select_from(Proxy)) == 3

@@ -12,12 +12,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cards.models import Beneficiary
+from cards.services import personal
 from clothing_exchange.models import ClothingClaim, ClothingIntakeBatch
 from clothing_exchange.services.claims import take_allowance
 from clothing_exchange.services.intake_file import IntakeFile, parse_intake
 from core.auth import Actor
 from core.config import Settings
-from tests.conftest import shanghai
+from core.crypto import FieldCipher
+from tests.conftest import TEST_KEYS, shanghai
 
 ACTOR = Actor(None, "test:clothing")
 SAMPLE = Path(__file__).parents[2] / "clothing_exchange" / "demo_data" / "clothing_intake.csv"
@@ -58,7 +60,7 @@ def make_beneficiary(session: Session) -> Callable[..., int]:
     def make(status: str = "active", name: str = "") -> int:
         n = next(numbers)
         person = Beneficiary(
-            id_number=f"41010519800101{n:04d}",
+            **personal.id_columns(FieldCipher(TEST_KEYS), f"41010519800101{n:04d}"),
             name=name or f"测试{n}",
             category="低保",
             status=status,

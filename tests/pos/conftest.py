@@ -19,6 +19,7 @@ from core.money import Money
 from inventory.models import Product
 from inventory.services.products import create_product
 from inventory.services.stock import record_movement
+from tests.conftest import TEST_KEYS
 
 ACTOR = Actor(None, "test")
 
@@ -96,6 +97,7 @@ def store(session: Session, settings: Settings, clock: Any) -> Store:
         session,
         rows.encode(),
         "t.csv",
+        keys=TEST_KEYS,
         categories=settings.allowance.categories,
         at=at,
         tz=settings.tz,

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cards.services import ledger
-from cards.services.beneficiaries import set_status
+from cards.services.beneficiaries import change_status
 from cards.services.cards import freeze_card
 from core.auth import Role
 from core.money import Money
@@ -162,9 +162,9 @@ def test_frozen_card_unknown_card_unknown_product_inactive_person(
         json=sale([{"barcode": store.rice.barcode}], [cash("10")], "1234567812345678"),
     )
     assert bad_card.get_json()["error"]["code"] == "unknown_card"
-    set_status(
+    change_status(
         session,
-        store.other_card.account.beneficiary.id_number,
+        store.other_card.account.beneficiary,
         "suspended",
         reason="测试",
         at=clock(),

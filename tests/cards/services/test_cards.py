@@ -14,7 +14,7 @@ from cards.services import beneficiaries, cards
 from cards.services.text import mask_id_number, mask_name
 from core.errors import BeneficiaryInactive, CardFrozen, Conflict, UnknownCard, ValidationError
 from tests.cards.conftest import ACTOR, make_id
-from tests.conftest import SHANGHAI, cli_ok
+from tests.conftest import SHANGHAI, TEST_KEYS, cli_ok
 
 
 def test_masks():
@@ -80,7 +80,14 @@ def test_at_most_one_active_card_per_account(people_with_cards, session, clock):
 def test_inactive_holder_cannot_pay(people_with_cards, session, clock):
     card = people_with_cards[1]
     beneficiaries.set_status(
-        session, make_id(2), "suspended", reason="复核中", at=clock(), tz=SHANGHAI, actor=ACTOR
+        session,
+        make_id(2),
+        "suspended",
+        keys=TEST_KEYS,
+        reason="复核中",
+        at=clock(),
+        tz=SHANGHAI,
+        actor=ACTOR,
     )
     with pytest.raises(BeneficiaryInactive):
         cards.card_for_payment(session, card.card_no)
@@ -88,19 +95,40 @@ def test_inactive_holder_cannot_pay(people_with_cards, session, clock):
 
 def test_set_status_history_and_refusals(people_with_cards, session, clock):
     beneficiaries.set_status(
-        session, make_id(1), "exited", reason="迁出", at=clock(), tz=SHANGHAI, actor=ACTOR
+        session,
+        make_id(1),
+        "exited",
+        keys=TEST_KEYS,
+        reason="迁出",
+        at=clock(),
+        tz=SHANGHAI,
+        actor=ACTOR,
     )
-    person = beneficiaries.find_beneficiary(session, make_id(1))
+    person = beneficiaries.find_beneficiary(session, make_id(1), keys=TEST_KEYS)
     last = person.status_changes[-1]
     assert (last.from_status, last.to_status, last.reason) == ("active", "exited", "迁出")
     assert last.effective_on.isoformat() == "2026-11-29"
     with pytest.raises(Conflict):
         beneficiaries.set_status(
-            session, make_id(1), "exited", reason="x", at=clock(), tz=SHANGHAI, actor=ACTOR
+            session,
+            make_id(1),
+            "exited",
+            keys=TEST_KEYS,
+            reason="x",
+            at=clock(),
+            tz=SHANGHAI,
+            actor=ACTOR,
         )
     with pytest.raises(ValidationError):
         beneficiaries.set_status(
-            session, make_id(2), "exited", reason=" ", at=clock(), tz=SHANGHAI, actor=ACTOR
+            session,
+            make_id(2),
+            "exited",
+            keys=TEST_KEYS,
+            reason=" ",
+            at=clock(),
+            tz=SHANGHAI,
+            actor=ACTOR,
         )
 
 

@@ -12,8 +12,17 @@ from sqlalchemy import func, select
 
 from cards.models import Account, Beneficiary, StatusChange
 from cards.services import roster, roster_file
-from tests.cards.conftest import HEADER, make_id, person_row, roster_csv
-from tests.conftest import cli_ok
+from cards.services.text import mask_id_number
+from tests.cards.conftest import (
+    HEADER,
+    id_index,
+    id_number_of,
+    make_id,
+    person_row,
+    phone_of,
+    roster_csv,
+)
+from tests.conftest import TEST_KEYS, cli_ok
 
 # The bureau's sample files (../shared/data), kept with the tests so that they always run.
 SHARED = Path(__file__).resolve().parents[2] / "data"
@@ -35,17 +44,16 @@ def _registry(session):
 
 def _rows(session):
     return sorted(
-        session.execute(
-            select(
-                Beneficiary.id_number,
-                Beneficiary.name,
-                Beneficiary.category,
-                Beneficiary.town,
-                Beneficiary.community,
-                Beneficiary.phone,
-                Beneficiary.household_size,
-            )
-        ).all()
+        (
+            id_number_of(p),
+            p.name,
+            p.category,
+            p.town,
+            p.community,
+            phone_of(p),
+            p.household_size,
+        )
+        for p in session.scalars(select(Beneficiary))
     )
 
 
@@ -140,7 +148,13 @@ def test_normalisation_full_width_spaces_lower_x(session, settings, clock):
         [[1, " 张 三 ", messy, " 低保 ", "古荥镇", "古荥村", "１３８ 0000 0000", "２"]]
     )
     plan = roster.plan_import(
-        session, data, "r.csv", categories=settings.allowance.categories, at=clock(), tz=settings.tz
+        session,
+        data,
+        "r.csv",
+        keys=TEST_KEYS,
+        categories=settings.allowance.categories,
+        at=clock(),
+        tz=settings.tz,
     )
     assert plan.errors == []
     row = plan.valid[0]
@@ -157,7 +171,13 @@ def test_normalisation_full_width_spaces_lower_x(session, settings, clock):
 def test_csv_encodings_are_detected(session, settings, clock, encoding):
     data = roster_csv([person_row(1, "龚鑫")], encoding=encoding)
     plan = roster.plan_import(
-        session, data, "r.csv", categories=settings.allowance.categories, at=clock(), tz=settings.tz
+        session,
+        data,
+        "r.csv",
+        keys=TEST_KEYS,
+        categories=settings.allowance.categories,
+        at=clock(),
+        tz=settings.tz,
     )
     assert plan.errors == [] and plan.valid[0].name == "龚鑫"
 
@@ -166,7 +186,13 @@ def test_english_headers(session, settings, clock):
     header = ["no", "name", "id_number", "category", "town", "community", "phone", "household_size"]
     data = roster_csv([person_row(1, "Li")], header=header)
     plan = roster.plan_import(
-        session, data, "r.csv", categories=settings.allowance.categories, at=clock(), tz=settings.tz
+        session,
+        data,
+        "r.csv",
+        keys=TEST_KEYS,
+        categories=settings.allowance.categories,
+        at=clock(),
+        tz=settings.tz,
     )
     assert len(plan.new) == 1
 
@@ -178,6 +204,7 @@ def test_missing_header_is_refused(session, settings, clock):
             session,
             data,
             "r.csv",
+            keys=TEST_KEYS,
             categories=settings.allowance.categories,
             at=clock(),
             tz=settings.tz,
@@ -188,22 +215,33 @@ def test_changes_missing_and_exit_missing(import_rows, session, settings, clock)
     import_rows([person_row(1), person_row(2), person_row(3)])
     plan = import_rows([person_row(1, category="特困"), person_row(2)])
     assert [ch for _, _, ch in plan.changed] == [{"category": ("低保", "特困")}]
-    assert [m[1] for m in plan.missing] == [make_id(3)]
+    assert [m.id for m in plan.missing] == [
+        session.scalar(
+            select(Beneficiary.id).where(Beneficiary.id_number_index == id_index(make_id(3)))
+        )
+    ]
+    assert plan.missing_shown(5) == [("测试3", mask_id_number(make_id(3)))]
     # listed, not exited
     assert (
-        session.scalar(select(Beneficiary.status).where(Beneficiary.id_number == make_id(3)))
+        session.scalar(
+            select(Beneficiary.status).where(Beneficiary.id_number_index == id_index(make_id(3)))
+        )
         == "active"
     )
     import_rows([person_row(1, category="特困"), person_row(2), person_row(4)], exit_missing=True)
     session.expire_all()
     assert (
-        session.scalar(select(Beneficiary.status).where(Beneficiary.id_number == make_id(3)))
+        session.scalar(
+            select(Beneficiary.status).where(Beneficiary.id_number_index == id_index(make_id(3)))
+        )
         == "exited"
     )
     # back on a later roster: active again, with history
     plan = import_rows([person_row(3)])
     session.expire_all()
-    person = session.scalar(select(Beneficiary).where(Beneficiary.id_number == make_id(3)))
+    person = session.scalar(
+        select(Beneficiary).where(Beneficiary.id_number_index == id_index(make_id(3)))
+    )
     assert person.status == "active"
     assert [h.to_status for h in person.status_changes] == ["active", "exited", "active"]
 

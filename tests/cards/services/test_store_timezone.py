@@ -23,7 +23,7 @@ from core.money import Money
 from core.periods import Month
 from pos.app import create_app
 from tests.cards.conftest import ACTOR, make_id
-from tests.conftest import Cli, FakeClock, cli_ok
+from tests.conftest import TEST_KEYS, Cli, FakeClock, cli_ok
 
 LATE = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)  # 2026-12-01 07:30 in Asia/Shanghai
 ZONES = [("Asia/Shanghai", date(2026, 12, 1)), ("UTC", date(2026, 11, 30))]
@@ -107,7 +107,7 @@ def test_a_status_change_takes_effect_on_the_store_day(
     cli = Cli(settings.with_overrides(store={"timezone": timezone}), database, FakeClock(LATE))
     cli_ok(cli("beneficiaries", "set-status", make_id(3), "suspended", "--reason", "复核"))
     session.rollback()
-    person = beneficiaries.find_beneficiary(session, make_id(3))
+    person = beneficiaries.find_beneficiary(session, make_id(3), keys=TEST_KEYS)
     assert person.status_changes[-1].effective_on == day
 
 

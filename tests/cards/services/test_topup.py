@@ -19,7 +19,7 @@ from core.errors import Conflict, Forbidden, ValidationError
 from core.money import Money
 from core.periods import Month
 from tests.cards.conftest import ACTOR, make_id, person_row
-from tests.conftest import SHANGHAI, cli_ok, shanghai
+from tests.conftest import SHANGHAI, TEST_KEYS, cli_ok, shanghai
 
 
 @pytest.fixture
@@ -63,17 +63,38 @@ def test_suspended_and_exited_are_skipped_and_late_joiners_credited(
     people_with_cards, session, settings, clock, import_rows
 ):
     beneficiaries.set_status(
-        session, make_id(1), "suspended", reason="复核", at=clock(), tz=SHANGHAI, actor=ACTOR
+        session,
+        make_id(1),
+        "suspended",
+        keys=TEST_KEYS,
+        reason="复核",
+        at=clock(),
+        tz=SHANGHAI,
+        actor=ACTOR,
     )
     beneficiaries.set_status(
-        session, make_id(2), "exited", reason="迁出", at=clock(), tz=SHANGHAI, actor=ACTOR
+        session,
+        make_id(2),
+        "exited",
+        keys=TEST_KEYS,
+        reason="迁出",
+        at=clock(),
+        tz=SHANGHAI,
+        actor=ACTOR,
     )
     session.commit()
     topup.run_topup(session, settings, Month(2026, 12), at=clock(), actor=ACTOR)
     session.commit()
     assert _balances(session) == [0, 0, 5000, 5000, 5000]
     beneficiaries.set_status(
-        session, make_id(1), "active", reason="复核通过", at=clock(), tz=SHANGHAI, actor=ACTOR
+        session,
+        make_id(1),
+        "active",
+        keys=TEST_KEYS,
+        reason="复核通过",
+        at=clock(),
+        tz=SHANGHAI,
+        actor=ACTOR,
     )
     session.commit()
     preview = topup_preview.preview(session, settings, Month(2026, 12))
@@ -123,7 +144,14 @@ def test_preview_shows_the_difference_from_last_month(
 ):
     topup.run_topup(session, settings, Month(2026, 11), at=clock(), actor=ACTOR)
     beneficiaries.set_status(
-        session, make_id(5), "exited", reason="去世", at=clock(), tz=SHANGHAI, actor=ACTOR
+        session,
+        make_id(5),
+        "exited",
+        keys=TEST_KEYS,
+        reason="去世",
+        at=clock(),
+        tz=SHANGHAI,
+        actor=ACTOR,
     )
     session.commit()
     shown = topup_preview.preview(session, by_category, Month(2026, 12))

@@ -13,7 +13,7 @@ from cards.services.text import mask_id_number
 from core.auth import Role
 from core.money import Money
 from tests.cards.conftest import ACTOR, make_id, person_row, roster_csv
-from tests.conftest import SHANGHAI
+from tests.conftest import SHANGHAI, TEST_KEYS
 
 
 def test_pages_need_the_bureau_role(people_with_cards, client, login):
@@ -25,6 +25,7 @@ def test_people_search_and_person_page(people_with_cards, session, client, login
     beneficiaries.add_proxy(
         session,
         people_with_cards[0].account.beneficiary_id,
+        keys=TEST_KEYS,
         name="张小",
         relation="女儿",
         phone="139",
@@ -102,14 +103,14 @@ def test_import_upload_preview_and_confirm(client, login, session):
     assert "第 4 行" in text and "五保" in text and "新增 2 人" in text
     assert session.scalar(select(func.count()).select_from(Beneficiary)) == 0
     session.rollback()
-    digest = text.split('name="digest" value="')[1].split('"')[0]
+    digest = text.split('name="upload" value="')[1].split('"')[0]
     refused = client.post(
-        "/cards/import", data={"confirm": "1", "digest": digest, "filename": "名册.csv"}
+        "/cards/import", data={"confirm": "1", "upload": digest, "filename": "名册.csv"}
     )
     assert "无效" in refused.get_data(as_text=True)
     ok = client.post(
         "/cards/import",
-        data={"confirm": "1", "digest": digest, "filename": "名册.csv", "skip_invalid": "1"},
+        data={"confirm": "1", "upload": digest, "filename": "名册.csv", "skip_invalid": "1"},
         follow_redirects=True,
     )
     assert "新增 2 人" in ok.get_data(as_text=True)

@@ -31,6 +31,7 @@ from openpyxl import Workbook
 from stdnum import luhn
 
 from pos.cli import main
+from tests.conftest import TEST_DATA_KEY
 
 ROOT = Path(__file__).resolve().parents[3]
 EXE = Path(sys.executable).parent / "charity"
@@ -55,8 +56,11 @@ CLOTHING = ROOT / "clothing_exchange" / "demo_data" / "clothing_intake.csv"
 
 
 def environment(url: str, **extra: str) -> dict[str, str]:
+    """A clean environment for `charity`: this database, the test store's data key (a store
+    outside demo mode must have one: it encrypts the ID numbers), nothing else of ours."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHARITY_")}
     env["CHARITY_DATABASE_URL"] = url
+    env["CHARITY_DATA_KEY"] = TEST_DATA_KEY
     env.update(extra)
     return env
 
