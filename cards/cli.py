@@ -3,7 +3,6 @@ Each command is thin: it reads the clock and the actor, calls services, commits 
 
 from __future__ import annotations
 
-import csv
 import io
 import sys
 from pathlib import Path
@@ -11,15 +10,16 @@ from pathlib import Path
 import click
 
 from cards.services import beneficiaries as people_service
+from cards.services import card_export, fund_xlsx, roster, topup_preview
 from cards.services import cards as card_service
 from cards.services import fund_report as fund_service
-from cards.services import fund_xlsx, roster, topup_preview
 from cards.services import topup as topup_service
 from cards.services.expiry import expire as expire_credit
 from cards.services.text import mask_id_number, normalise_id_number
 from core import audit
-from core.cli import cli_context, fail, input_file, output_file
+from core.cli import cli_context, fail, input_file, output_file, output_xlsx
 from core.errors import ValidationError
+from core.export import csv_text, write_xlsx
 from core.money import Money
 from core.periods import Month
 
@@ -36,7 +36,7 @@ cards = click.Group("cards", help="慈善购物卡：发卡、挂失、补卡、
 def import_roster(
     file: str, commit: bool, skip_invalid: bool, exit_missing: bool, limit: int
 ) -> None:
-    """导入救助对象名册（.xlsx，或 UTF-8/GBK/GB18030 编码的 .csv）。
+    """导入救助对象名册（.xlsx、.xls、.ods，或 UTF-8/GBK/GB18030 编码的 .csv）。
 
     不加 --commit 只预览：列出将新增、变更的人和每个无效行（行号按文件算，表头为第 1 行），
     不写入。--commit 全部导入或全部不导入；有无效行时拒绝，除非加 --skip-invalid。"""
@@ -142,42 +142,33 @@ def issue(all_: bool) -> None:
 
 @cards.command("list")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table")
-def list_cards(fmt: str) -> None:
-    """列出所有卡。表格中的身份证号脱敏；--format csv 给出完整身份证号（命令行是民政局自己的），
-    每次导出都记入审计日志（export）。"""
+@click.option("--xlsx", "xlsx_path", help="另存为可打印的 Excel 文件（.xlsx；所在目录须已存在）")
+def list_cards(fmt: str, xlsx_path: str | None) -> None:
+    """列出所有卡。表格中的身份证号脱敏；--format csv 与 --xlsx 给出完整身份证号（命令行是民政局
+    自己的），每次导出都记入审计日志（export）。"""
     context = cli_context()
-    base_url = context.settings.balance_page.base_url
-    if fmt == "csv":
-        with context.transaction() as session:
-            rows = card_service.card_register(session, keys=context.keys)
+    settings = context.settings
+    target = output_xlsx(xlsx_path) if xlsx_path is not None else None
+    exports = [f for f, wanted in (("csv", fmt == "csv"), ("xlsx", target is not None)) if wanted]
+    with context.transaction() as session:
+        rows = card_service.card_register(session, keys=context.keys)
+        for kind in exports:  # full ID numbers: an export of personal data
             audit.record(
                 session,
                 "export",
                 actor=context.actor,
                 at=context.now(),
                 subject="cards list",
-                detail={"format": "csv", "rows": len(rows), "personal": ["id_number", "name"]},
+                detail={"format": kind, "rows": len(rows), "personal": ["id_number", "name"]},
             )
-    else:
-        with context.db.session() as session:
-            rows = card_service.card_register(session, keys=context.keys)
+    if target is not None:
+        report = card_export.card_list_report(
+            rows, store=settings.store.name, at=context.now(), tz=settings.tz
+        )
+        write_xlsx(report, target)
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["card_no", "id_number", "name", "category", "status", "balance", "qr_url"])
-        for card_no, id_no, name, category, status, fen, token in rows:
-            writer.writerow(
-                [
-                    card_no,
-                    id_no,
-                    name,
-                    category,
-                    status,
-                    str(Money(fen)),
-                    card_service.qr_url(base_url, token),
-                ]
-            )
-        click.echo(out.getvalue(), nl=False)
+        table = card_export.card_list_csv(rows, base_url=settings.balance_page.base_url)
+        click.echo(csv_text(table, newline="\n"), nl=False)
         return
     for card_no, id_no, name, category, status, fen, _ in rows:
         click.echo(
@@ -185,6 +176,8 @@ def list_cards(fmt: str) -> None:
             f"{card_service.CARD_STATUS_LABELS[status]:<8}\t{Money(fen).format()}"
         )
     click.echo(f"共 {len(rows)} 张卡")
+    if target is not None:
+        click.echo(f"已保存 {target}")
 
 
 def _require_card_no(card_no: str) -> None:

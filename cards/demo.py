@@ -4,8 +4,6 @@ each, one suspended person, and the current month's top-up posted."""
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 from datetime import date, datetime, timedelta
 
@@ -16,6 +14,7 @@ from cards.services import beneficiaries, cards, roster, topup
 from cards.services.text import mask_name
 from core.auth import Actor
 from core.config import Settings
+from core.export import Column, Table, Value, csv_bytes
 from core.keys import DataKeys
 from core.money import Money
 from core.periods import Month
@@ -44,12 +43,17 @@ def demo_id_number(rng: random.Random) -> str:
     return body + ric.calc_check_digit(body + "0")
 
 
+ROSTER_FILE_COLUMNS = (
+    Column("序号", "integer"),
+    *(Column(title) for title in ("姓名", "身份证号", "类别", "镇街", "村社区", "联系电话")),
+    Column("家庭人口", "integer"),
+)
+
+
 def demo_roster(count: int = 40, *, seed: int = 2026) -> bytes:
     """A roster file (UTF-8 CSV, the bureau's Chinese headers) of `count` people."""
     rng = random.Random(seed)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["序号", "姓名", "身份证号", "类别", "镇街", "村社区", "联系电话", "家庭人口"])
+    rows: list[tuple[Value, ...]] = []
     seen: set[str] = set()
     for n in range(count):
         number = demo_id_number(rng)
@@ -58,8 +62,8 @@ def demo_roster(count: int = 40, *, seed: int = 2026) -> bytes:
         seen.add(number)
         town, community = TOWNS[n % len(TOWNS)]
         category = ("低保", "低保", "优抚", "特困")[n % 4]
-        writer.writerow(
-            [
+        rows.append(
+            (
                 n + 1,
                 NAMES[n % len(NAMES)],
                 number,
@@ -68,9 +72,9 @@ def demo_roster(count: int = 40, *, seed: int = 2026) -> bytes:
                 community,
                 f"13{rng.randrange(10**9):09d}",
                 rng.randint(1, 5),
-            ]
+            )
         )
-    return out.getvalue().encode("utf-8")
+    return csv_bytes(Table(ROSTER_FILE_COLUMNS, rows), bom=False)
 
 
 def load(session: Session, settings: Settings, *, keys: DataKeys, at: datetime) -> list[str]:

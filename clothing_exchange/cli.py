@@ -7,11 +7,13 @@ import sys
 
 import click
 
-from clothing_exchange.services import reports
+from clothing_exchange.services import report_export, reports
 from clothing_exchange.services.intake import plan_intake, record_intake
 from clothing_exchange.services.intake_file import IntakeFileError, parse_intake
 from clothing_exchange.services.stock import clothing_stock
-from core.cli import cli_context, fail, input_file
+from core import audit
+from core.cli import cli_context, fail, input_file, output_xlsx
+from core.export import csv_text, write_xlsx
 
 clothing = click.Group("clothing", help="衣暖人心爱心衣物：入库、报表")
 
@@ -20,7 +22,7 @@ clothing = click.Group("clothing", help="衣暖人心爱心衣物：入库、报
 @click.argument("file")
 @click.option("--commit", is_flag=True, help="真正入库（默认只预览，不写入）")
 def intake(file: str, commit: bool) -> None:
-    """记录衣暖人心入库批次（.csv 或 .xlsx：批次,日期,来源楼院,重量kg,分拣）。
+    """记录衣暖人心入库批次（.csv、.xlsx、.xls 或 .ods：批次,日期,来源楼院,重量kg,分拣）。
 
     分拣格式：种类/尺码/季节=件数，多项以分号分隔，如 毛衣/XXL/冬=39;床品/L/夏=29。
     全部成功或全部不入库；同一文件再次导入不会重复入库。"""
@@ -66,14 +68,35 @@ def intake(file: str, commit: bool) -> None:
 
 
 @clothing.command("report")
-@click.argument("which", type=click.Choice(["intake", "given", "unused", "stock"]))
+@click.argument("which", type=click.Choice(list(report_export.WHICH)))
 @click.option("--year", type=int, default=None, help="intake：只看这一年")
-def report(which: str, year: int | None) -> None:
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table")
+@click.option("--xlsx", "xlsx_path", help="另存为可打印的 Excel 文件（.xlsx；所在目录须已存在）")
+def report(which: report_export.Which, year: int | None, fmt: str, xlsx_path: str | None) -> None:
     """衣物报表：intake 每月各楼院入库；given 每季度店内与活动发放；unused 本季度未领取的救助对象；
     stock 衣物库存（按种类、尺码）。"""
     context = cli_context()
     settings = context.settings
+    target = output_xlsx(xlsx_path) if xlsx_path is not None else None
+    at = context.now()
+    if which == "unused" and (target is not None or fmt == "csv"):  # names: personal data
+        audit.record_now(
+            context.db.engine,
+            "export",
+            actor=context.actor,
+            at=at,
+            subject="clothing report unused",
+            detail={"format": "xlsx" if target is not None else "csv"},
+        )
     with context.db.session() as session:
+        if target is not None:
+            write_xlsx(
+                report_export.report_file(which, session, settings, at=at, year=year), target
+            )
+        if fmt == "csv":
+            table, _ = report_export.report_table(which, session, settings, at=at, year=year)
+            click.echo(csv_text(table, newline="\n"), nl=False)
+            return
         if which == "intake":
             click.echo("月份\t来源楼院\t批次\t重量kg\t分拣件数")
             for r in reports.intake_by_month_and_point(session, year=year):
@@ -85,7 +108,7 @@ def report(which: str, year: int | None) -> None:
             for g in reports.given_by_quarter(session):
                 click.echo(f"{g.quarter}\t{g.in_store}\t{g.at_events}\t{g.total}")
         elif which == "unused":
-            people = reports.unused_allowance(session, settings, at=context.now())
+            people = reports.unused_allowance(session, settings, at=at)
             click.echo(f"本季度尚未用完衣物额度的在册救助对象：{len(people)} 人")
             for p in people:
                 click.echo(f"{p.name}\t{p.category}\t已领 {p.used}/{p.allowed}")
@@ -93,3 +116,5 @@ def report(which: str, year: int | None) -> None:
             click.echo("种类\t尺码\t季节\t条码\t库存")
             for s in clothing_stock(session, settings):
                 click.echo(f"{s.kind}\t{s.size}\t{s.season}\t{s.barcode}\t{s.stock}")
+    if target is not None:
+        click.echo(f"已保存 {target}")

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from clothing_exchange.schemas import EventForm, IntakeForm, StockAnswer
-from clothing_exchange.services import reports
+from clothing_exchange.services import report_export, reports
 from clothing_exchange.services.allowance import quarter_of
 from clothing_exchange.services.events import handouts_by_card, recent_events, record_event
 from clothing_exchange.services.intake import plan_intake, record_intake
@@ -19,10 +19,13 @@ from clothing_exchange.services.intake_file import (
     parse_table,
 )
 from clothing_exchange.services.stock import clothing_stock
+from core import audit
 from core.auth import Role
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
+from core.export import csv_bytes, xlsx_bytes
+from core.export.web import download
 from core.forms import read_form
-from core.web import current_actor, db_session, now, roles_required, settings
+from core.web import app_state, current_actor, db_session, now, roles_required, settings
 
 bp = Blueprint(
     "clothing",
@@ -161,3 +164,33 @@ def report_page() -> ResponseReturnValue:
         unused=reports.unused_allowance(session, cfg, at=at),
         quarter=quarter_of(at, cfg),
     )
+
+
+@bp.get("/reports/<which>.<fmt>")
+@roles_required(Role.SUPERVISOR)
+def report_download(which: str, fmt: str) -> ResponseReturnValue:
+    """One report as a printable Excel file or a CSV (UTF-8 with BOM, for Excel)."""
+    if which not in report_export.WHICH or fmt not in ("xlsx", "csv"):
+        raise NotFound("没有这个报表")
+    cfg = settings()
+    at = now()
+    chosen = which
+    session = db_session()
+    if fmt == "xlsx":
+        data = xlsx_bytes(report_export.report_file(chosen, session, cfg, at=at))
+    else:
+        table, _ = report_export.report_table(chosen, session, cfg, at=at)
+        data = csv_bytes(table)
+    session.rollback()
+    if chosen == "unused":  # names of people: an export of personal data
+        audit.record_now(
+            app_state().db.engine,
+            "export",
+            actor=current_actor(),
+            at=at,
+            subject=f"clothing report {which}",
+            detail={"format": fmt},
+            address=request.remote_addr or "",
+        )
+    day = at.astimezone(cfg.tz).date().isoformat()
+    return download(data, f"{report_export.TITLES[chosen]}-{day}.{fmt}")

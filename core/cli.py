@@ -182,6 +182,14 @@ def output_file(path: str, *, what: str = "文件", overwrite: bool = True) -> P
     return target
 
 
+def output_xlsx(path: str, *, what: str = "Excel 文件") -> Path:
+    """An `--xlsx PATH` the command writes: `output_file`, and named `.xlsx`."""
+    target = output_file(path, what=what)
+    if target.suffix.lower() != ".xlsx":
+        raise ValidationError(f"--xlsx 的文件名应以 .xlsx 结尾，实际为 {path}")
+    return target
+
+
 def cli_context() -> CliContext:
     ctx = click.get_current_context()
     obj = ctx.find_object(CliContext)

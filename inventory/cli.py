@@ -38,7 +38,7 @@ def _reason(reason: str, what: str) -> str:
 @click.argument("file")
 @click.option("--commit", is_flag=True, help="确认导入（不加此项只预览，不写入）")
 def import_(file: str, commit: bool) -> None:
-    """导入商品目录（.xlsx 或 .csv，表头同 products.csv）；全部成功或全部不导入。"""
+    """导入商品目录（.xlsx、.xls、.ods 或 .csv，表头同 products.csv）；全部成功或全部不导入。"""
     path = input_file(file, what="商品目录文件")
     context = cli_context()
     with context.transaction() as session:

@@ -12,6 +12,8 @@ from flask.typing import ResponseReturnValue
 
 from core.auth import Role
 from core.errors import DomainError, NotFound, UnknownProduct, ValidationError
+from core.export import csv_bytes, xlsx_bytes
+from core.export.web import download
 from core.forms import read_form, read_input
 from core.web import current_actor, db_session, now, roles_required, settings
 from inventory.models import MOVEMENT_LABELS, SOURCE_LABELS, Product
@@ -22,6 +24,7 @@ from inventory.schemas import (
     ReceiptRequest,
     WriteoffRequest,
 )
+from inventory.services import report_export
 from inventory.services.counts import count_stock
 from inventory.services.labels import barcode_svg
 from inventory.services.prices import price_history
@@ -363,6 +366,24 @@ def reports() -> ResponseReturnValue:
     return _render(
         "inventory/reports.html", low=low_stock(session), negative=negative_stock(session)
     )
+
+
+@bp.get("/reports/<which>.<fmt>")
+@roles_required(Role.SUPERVISOR)
+def report_download(which: str, fmt: str) -> ResponseReturnValue:
+    """The stock warnings: both lists as one printable Excel sheet (`all.xlsx`), or one list as a
+    CSV (`low.csv`, `negative.csv`: UTF-8 with BOM, for Excel)."""
+    session = db_session()
+    at = now()
+    day = at.astimezone(settings().tz).date().isoformat()
+    if which == "all" and fmt == "xlsx":
+        report = report_export.stock_warnings(session, settings(), at=at)
+        return download(xlsx_bytes(report), f"库存报表-{day}.xlsx")
+    if which in report_export.WHICH and fmt == "csv":
+        table = report_export.warning_table(which, session)
+        name = "低库存" if which == "low" else "负库存"
+        return download(csv_bytes(table), f"{name}-{day}.csv")
+    raise NotFound("没有这个报表")
 
 
 # --- shelf labels ----------------------------------------------------------------------------

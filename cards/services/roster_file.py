@@ -1,7 +1,9 @@
-"""Reading the bureau's roster file: .xlsx or .csv (UTF-8, UTF-8 with BOM, GBK, GB18030), the
-header spellings real files use, what real cells contain (full-width digits, spaces, ID numbers
-Excel turned into numbers), and every invalid row named by its spreadsheet row number (the
-header is row 1). Writes nothing; `cards.services.roster` compares and applies."""
+"""Reading the bureau's roster file: .xlsx, .xls, .ods or .csv (UTF-8, UTF-8 with BOM, GBK,
+GB18030) through the kernel's reader (`core.tabular`: header checked before any row, limits,
+invisible characters removed), the header spellings real files use, what real cells contain
+(full-width digits, spaces, ID numbers a spreadsheet program turned into numbers, names that
+would run as formulas), and every invalid row named by its spreadsheet row number (the header is
+row 1). Writes nothing; `cards.services.roster` compares and applies."""
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from stdnum.cn import ric
 
 from cards.services.text import mask_id_number, normalise_id_number, normalise_text
 from core.errors import ValidationError
-from core.tabular import Column, Columns, cell_text, raw_rows
+from core.tabular import Column, Columns, open_table
+from core.text import formula_like
 
 # The roster's columns: the headers accepted for each (Chinese as in the bureau's files, English
 # too); the first is its label in messages.
@@ -76,14 +79,16 @@ def check_id_number(raw: object, *, today: date) -> tuple[str, str | None]:
     """(normalised number, None) or (what was given, the reason it is refused)."""
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         return str(raw), (
-            f"身份证号被 Excel 存成了数字（{raw!r}），末几位已丢失；请把该列设置为“文本”后重新录入"
+            f"身份证号被表格软件（Excel、WPS 或 LibreOffice）存成了数字（{raw!r}），末几位已丢失；"
+            "请把该列设置为“文本”后重新录入"
         )
     text = normalise_id_number(str(raw or ""))
     if not text:
         return text, "缺少身份证号"
     if _SCIENTIFIC.match(text) or (text.endswith(".0") and text[:-2].isdigit()):
         return text, (
-            f"身份证号 {text} 被 Excel 存成了数字，末几位已丢失；请把该列设置为“文本”后重新录入"
+            f"身份证号 {text} 被表格软件（Excel、WPS 或 LibreOffice）存成了数字，末几位已丢失；"
+            "请把该列设置为“文本”后重新录入"
         )
     if len(text) != 18:
         return text, f"身份证号 {text} 位数不对（应为 18 位，实为 {len(text)} 位）"
@@ -111,22 +116,20 @@ def read_roster(
     progress: Callable[[int], None] | None = None,
 ) -> tuple[list[RosterRow], list[RowError], str, int]:
     """Parse and check every row: (valid rows, errors, encoding, rows read)."""
-    rows, encoding = raw_rows(data, filename)
-    try:
-        header = next(rows)
-    except StopIteration:
-        raise ValidationError("文件是空的（没有表头）") from None
-    columns = ROSTER_COLUMNS.locate(header)
+    table = open_table(data, filename)
+    if table.empty:
+        raise ValidationError("文件是空的（没有表头）")
+    columns = ROSTER_COLUMNS.locate(table.header)  # before any row is read
     valid: list[RosterRow] = []
     errors: list[RowError] = []
     first_seen: dict[str, int] = {}
     allowed = set(categories)
     read = 0
-    for number, raw in enumerate(rows, start=2):
-        if progress is not None and number % 1000 == 0:
-            progress(1000)
-        if not raw or all(cell_text(c) == "" for c in raw):
-            continue
+    reported = 0
+    for number, raw in table.rows():
+        if progress is not None and number - reported >= 1000:
+            progress(number - reported)
+            reported = number
         read += 1
         problems: list[str] = []
         id_number, id_problem = check_id_number(columns.value(raw, "id_number"), today=today)
@@ -135,6 +138,8 @@ def read_roster(
         name = normalise_name(columns.text(raw, "name"))
         if not name:
             problems.append("缺少姓名")
+        elif formula_like(name):
+            problems.append(f"姓名“{name[:20]}”以“{name[0]}”开头，像是表格公式而不是姓名")
         elif len(name) > 64:
             problems.append("姓名太长")
         category = normalise_text(columns.text(raw, "category"))
@@ -170,7 +175,7 @@ def read_roster(
                 household_size=household,
             )
         )
-    return valid, errors, encoding, read
+    return valid, errors, table.encoding, read
 
 
 def normalise_name(value: str) -> str:

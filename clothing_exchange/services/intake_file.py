@@ -1,7 +1,8 @@
 """Reading 衣暖人心 intake files: one row per collected batch (批次, 日期, 来源楼院, 重量kg, 分拣).
 
 The 分拣 cell lists the sorted result as `种类/尺码/季节=件数` items separated by `;`, e.g.
-`毛衣/XXL/冬=39;床品/L/夏=29`. Files are .csv (UTF-8, GBK or GB18030) or .xlsx. Nothing here
+`毛衣/XXL/冬=39;床品/L/夏=29`. Files are .csv (UTF-8, GBK or GB18030), .xlsx, .xls or .ods, read by
+`core.tabular` (the header checked before any row, the kernel's limits). Nothing here
 touches the database: `parse_intake` returns the rows that are good and every problem, each named
 by its row number in the file (the header is row 1), the field and the value.
 """
@@ -10,14 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from core import tabular
 from core.errors import ValidationError
-from core.tabular import Column, Columns, Header
+from core.tabular import Column, Columns, Header, cell_text
 
 # Sizes the sorters use: letter sizes, one-size (均码) and children's heights (童110 = 110 cm).
 SIZE_PATTERN = re.compile(r"^(XS|S|M|L|XL|XXL|XXXL|[2-5]XL|均码|童[5-9][0-9]|童1[0-7][0-9])$")
@@ -142,14 +144,14 @@ def from_milli(milli: int) -> Decimal:
 
 
 def read_table(data: bytes, filename: str) -> list[list[str]]:
-    """The file's rows as text cells, header first (.xlsx by name or content, else CSV)."""
+    """The file's rows as text cells, header first (any format `core.tabular` reads)."""
     try:
         return tabular.read_table(data, filename)
     except ValidationError as exc:
         raise IntakeFileError(exc.message) from None
 
 
-def _locate_columns(header: Sequence[str]) -> Header:
+def _locate_columns(header: Sequence[Any]) -> Header:
     """Where each column is in the header row (row 1); IntakeFileError naming the missing ones."""
     try:
         return INTAKE_COLUMNS.locate(header)
@@ -241,7 +243,7 @@ def parse_sorting(text: str, kinds: Sequence[str]) -> tuple[list[SortedLine], li
 
 def _parse_row(
     number: int,
-    cells: Sequence[str],
+    cells: Sequence[Any],
     columns: Header,
     kinds: Sequence[str],
     seen: dict[str, int],
@@ -302,15 +304,17 @@ def _parse_row(
     return row, []
 
 
-def parse_table(table: list[list[str]], *, kinds: Sequence[str]) -> IntakeFile:
-    """Parse a whole table, header first."""
-    if not table or not any(cell for cell in table[0]):
+def parse_rows(
+    header: Sequence[Any], rows: Iterable[tuple[int, Sequence[Any]]], *, kinds: Sequence[str]
+) -> IntakeFile:
+    """Parse the header (row 1), then each numbered row after it."""
+    if not any(cell_text(cell) for cell in header):
         raise IntakeFileError("文件为空或缺少表头（第 1 行）")
-    columns = _locate_columns(table[0])
+    columns = _locate_columns(header)
     result = IntakeFile()
     seen: dict[str, int] = {}
-    for number, cells in enumerate(table[1:], start=2):
-        if not any(cell.strip() for cell in cells):
+    for number, cells in rows:
+        if not any(cell_text(cell) for cell in cells):
             continue  # blank lines (often at the end of an Excel sheet) are not rows
         row, problems = _parse_row(number, cells, columns, kinds, seen)
         result.problems.extend(problems)
@@ -319,6 +323,18 @@ def parse_table(table: list[list[str]], *, kinds: Sequence[str]) -> IntakeFile:
     return result
 
 
+def parse_table(table: list[list[str]], *, kinds: Sequence[str]) -> IntakeFile:
+    """Parse a whole table, header first (a typed batch is such a table)."""
+    if not table:
+        raise IntakeFileError("文件为空或缺少表头（第 1 行）")
+    return parse_rows(table[0], enumerate(table[1:], start=2), kinds=kinds)
+
+
 def parse_intake(data: bytes, *, filename: str, kinds: Sequence[str]) -> IntakeFile:
-    """Read and check an intake file (.csv or .xlsx); raises IntakeFileError when unreadable."""
-    return parse_table(read_table(data, filename), kinds=kinds)
+    """Read and check an intake file, streamed (the header is checked before any row is read);
+    raises IntakeFileError when unreadable."""
+    try:
+        table = tabular.open_table(data, filename)
+        return parse_rows(table.header, table.rows(), kinds=kinds)
+    except ValidationError as exc:
+        raise IntakeFileError(exc.message) from None

@@ -1,5 +1,5 @@
-"""Catalog import (`charity products import`): a .csv (UTF-8, GBK or GB18030) or .xlsx catalog with
-the Chinese headers of ../shared/data/products.csv (English accepted), checked whole, previewed,
+"""Catalog import (`charity products import`): a .csv (UTF-8, GBK or GB18030), .xlsx, .xls or .ods
+catalog (read by `core.tabular`) with the Chinese headers of ../shared/data/products.csv (English accepted), checked whole, previewed,
 applied all or nothing. New products get their opening stock as a receipt movement; known
 barcodes get price changes as dated price rows; an identical file changes nothing."""
 
@@ -21,7 +21,8 @@ from core.config import Settings
 from core.errors import DomainError, ValidationError
 from core.fields import FieldError, parse_amount, parse_quantity
 from core.money import Money
-from core.tabular import Column, Columns, read_table
+from core.tabular import Column, Columns, open_table
+from core.text import formula_like
 from inventory.models import Product
 from inventory.services.prices import default_rate, validate_rate
 from inventory.services.pricing import format_qty, parse_rate, qty_to_milli, rate_to_bp
@@ -152,6 +153,8 @@ def _parse_row(number: int, cells: dict[str, str], settings: Settings) -> Catalo
     name = cells.get("name", "")
     if not name:
         problems.append("品名不能为空")
+    elif formula_like(name):
+        problems.append(f"品名“{name[:20]}”以“{name[0]}”开头，像是表格公式而不是品名")
     unit = cells.get("unit", "")
     if not unit:
         problems.append("单位不能为空")
@@ -208,15 +211,13 @@ def _differs(row: CatalogRow, product: Product) -> bool:
 def plan_import(session: Session, data: bytes, filename: str, settings: Settings) -> ImportPlan:
     """Read and check the whole file; compare with the catalog. Writes nothing."""
     plan = ImportPlan(filename=filename, digest=hashlib.sha256(data).hexdigest())
-    table = read_table(data, filename)
-    if not table:
+    table = open_table(data, filename)
+    if table.empty:
         raise ValidationError(f"文件 {filename} 是空的")
-    columns = CATALOG_COLUMNS.locate(table[0])
+    columns = CATALOG_COLUMNS.locate(table.header)  # before any row is read
     seen: dict[str, int] = {}
     parsed: list[CatalogRow] = []
-    for number, raw in enumerate(table[1:], start=2):
-        if not any(c.strip() for c in raw):
-            continue
+    for number, raw in table.rows():
         plan.rows += 1
         cells = columns.texts(raw)
         try:

@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from cards import qr
 from core.config import Settings
+from core.svg import without_inline_styles
 from pos.printing.document import Document
 from pos.printing.layout import Barcode, Cut, Drawer, Feed, Layout, Qr, Text, layout_document
 
@@ -50,7 +51,7 @@ def barcode_svg(data: str) -> str:
     writer.with_doctype = False
     drawn: bytes = Code128(data, writer=writer).render({"module_height": 8.0, "font_size": 7})
     svg = drawn.decode("utf-8")
-    return svg[svg.index("<svg") :]
+    return without_inline_styles(svg[svg.index("<svg") :])  # the pages' CSP forbids styles
 
 
 def _narrow_in_browsers(char: str) -> bool:

@@ -51,7 +51,8 @@ def test_search_and_pages(events, client, login):
     assert "card:86" + "0" * 12 + "60" in first  # newest first
     assert "下一页" in first and "上一页" not in first
     second = client.get("/office/audit?page=2").get_data(as_text=True)
-    assert second.count("<tr>") == 13 and "上一页" in second and "下一页" not in second
+    # 61 freezes, the export and the admin's own sign-in: 13 left for page two, and the header
+    assert second.count("<tr>") == 14 and "上一页" in second and "下一页" not in second
     exports = client.get("/office/audit?kind=export").get_data(as_text=True)
     assert "cards list" in exports and "card:860" not in exports and "导出个人信息" in exports
     by_actor = client.get("/office/audit?actor=bureau-b").get_data(as_text=True)

@@ -140,9 +140,9 @@ def test_serve_refuses_without_a_data_key_naming_it(tmp_path: Path) -> None:
 
 def test_the_app_factory_refuses_the_same_outside_demo_and_tests(settings: Settings) -> None:
     with pytest.raises(ConfigError, match=r"security\.secret_key"):
-        create_app(settings.with_overrides(security={"data_key": DATA_KEY}))
+        create_app(settings.with_overrides(security={"secret_key": "", "data_key": DATA_KEY}))
     with pytest.raises(ConfigError, match=r"security\.data_key"):
-        create_app(settings.with_overrides(security={"secret_key": "s" * 32}))
+        create_app(settings.with_overrides(security={"secret_key": "s" * 32, "data_key": ""}))
     ready = settings.with_overrides(security={"secret_key": "s" * 32, "data_key": DATA_KEY})
     assert create_app(ready).extensions["charity"].refused_passwords >= {"cashier123", "admin123"}
     assert create_app(settings, demo=True).extensions["charity"].refused_passwords == frozenset()

@@ -20,7 +20,7 @@ from core.db import Database
 from pos.printing.models import PrintJob
 from pos.services.receipts import shift_report, staff_name
 from pos.services.shifts import shift_for_work
-from tests.conftest import FakeClock
+from tests.conftest import TEST_KEYS, FakeClock
 from tests.pos.conftest import ACTOR, Store
 
 from .escpos_parse import Printout, parse
@@ -94,6 +94,7 @@ def test_sale_refund_and_copies_as_the_printer_prints_them(
         proxy = add_proxy(
             s,
             store.card.account.beneficiary_id,
+            keys=TEST_KEYS,
             name="李四平",
             relation="邻居",
             phone="",

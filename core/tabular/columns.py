@@ -1,20 +1,17 @@
-"""Reading the spreadsheets the bureau sends: .xlsx (openpyxl) or .csv in UTF-8 (with or without
-BOM), GBK or GB18030, detected. One reader for the roster, the catalog and the clothing intake,
-and one way to find their columns: a `Columns` spec names each column once with the headers
-people write for it (Chinese as in the bureau's files, English too) and whether it is required.
+"""The columns of a kind of file, declared once: a `Columns` spec names each column with the
+headers people write for it (Chinese as in the bureau's files, English too) and whether it is
+required; `Header` is where a file has them. And `cell_text`, a cell as text.
 
     ROSTER = Columns(
         Column("name", "姓名", "name", required=True),
         Column("town", "镇街", "街道", "town"),
     )
-    header = ROSTER.locate(rows[0])       # ValidationError naming the missing required columns
+    header = ROSTER.locate(table.header)  # ValidationError naming the missing required columns
     header.text(row, "town")              # "" when the file has no such column
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
@@ -23,58 +20,6 @@ from datetime import date, datetime
 from typing import Any
 
 from core.errors import ValidationError
-
-
-def decode_csv(data: bytes) -> tuple[str, str]:
-    """The text of a CSV file and the encoding found: UTF-8 (BOM or not), else GBK, else
-    GB18030 (a superset of GBK that also has rare name characters)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "UTF-8 (BOM)"
-        except UnicodeDecodeError:
-            pass
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ValidationError("无法识别文件编码：CSV 应为 UTF-8、GBK 或 GB18030 编码") from None
-    try:
-        data.decode("gbk")
-    except UnicodeDecodeError:
-        return text, "GB18030"
-    return text, "GBK"
-
-
-def is_xlsx(data: bytes, filename: str) -> bool:
-    """An Excel workbook by its name or its content (a zip file)."""
-    return filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04"
-
-
-def raw_rows(data: bytes, filename: str) -> tuple[Iterator[Sequence[Any]], str]:
-    """The rows of the first sheet (or of the CSV) with cell values as the file holds them
-    (numbers stay numbers, so a caller can tell an ID number Excel stored as a number), and the
-    format found ("xlsx", "UTF-8", "GBK", ...)."""
-    if filename.lower().endswith(".xls"):
-        raise ValidationError(f"不支持旧版 Excel（.xls）文件 {filename}，请另存为 .xlsx 或 .csv")
-    if is_xlsx(data, filename):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            rows = [tuple(row) for row in book.worksheets[0].iter_rows(values_only=True)]
-            book.close()
-        except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise ValidationError(f"无法读取 Excel 文件 {filename}：{exc}") from None
-        return iter(rows), "xlsx"
-    text, encoding = decode_csv(data)
-    try:
-        lines = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise ValidationError(f"CSV 格式错误：{exc}") from None
-    return iter(lines), encoding
 
 
 def cell_text(value: Any) -> str:
@@ -95,12 +40,6 @@ def cell_text(value: Any) -> str:
             return str(int(value))
         return repr(value)  # the shortest text that round-trips
     return str(value).strip()
-
-
-def read_table(data: bytes, filename: str) -> list[list[str]]:
-    """Every row as text cells, the header first."""
-    rows, _ = raw_rows(data, filename)
-    return [[cell_text(value) for value in row] for row in rows]
 
 
 # --- columns --------------------------------------------------------------------------------
