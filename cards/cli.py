@@ -246,6 +246,8 @@ def topup(month: str, dry_run: bool) -> None:
         ) as bar,
     ):
         period = topup_preview.parse_month(month, at=at, settings=settings)
+        if not dry_run:  # a month's allowance is never posted before it begins (store time)
+            topup_service.require_month_begun(settings, period, at)
 
         def step(name: str) -> None:
             bar.label = f"入账：{name}"
@@ -264,6 +266,9 @@ def topup(month: str, dry_run: bool) -> None:
             done = f"{period} 没有尚未充值的符合条件账户，未做任何改动。"
         elif outcome.posted:
             done = f"已入账：批次 #{run.id}，{run.people} 人，合计 {Money(run.amount_fen).format()}"
+            left = topup_service.skipped(run)
+            if left:
+                done += f"\n已不符合条件、未入账 {len(left)} 人：" + "、".join(left)
         else:
             done = (
                 f"已准备充值批次 #{run.id}（{run.people} 人，{Money(run.amount_fen).format()}），"

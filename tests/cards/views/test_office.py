@@ -125,9 +125,9 @@ def test_topup_pages_two_person(people_with_cards, app, client, make_user, sessi
     first = make_user(Role.BUREAU)
     second = make_user(Role.BUREAU)
     client.post("/", data={"username": first.username, "password": "password123"})
-    preview = client.get("/cards/topups?month=2026-12").get_data(as_text=True)
+    preview = client.get("/cards/topups?month=2026-11").get_data(as_text=True)
     assert "5 人" in preview and "￥250.00" in preview
-    client.post("/cards/topups", data={"month": "2026-12"})
+    client.post("/cards/topups", data={"month": "2026-11"})
     page = client.get("/cards/topups").get_data(as_text=True)
     assert "待审批" in page
     answer = client.post("/cards/topups/1/approve", follow_redirects=True)
