@@ -1,27 +1,25 @@
-"""Command line of the cards package: beneficiaries, cards, top-ups, ledger expiry, fund report.
+"""Command line of the cards package: beneficiaries, cards, top-ups, ledger expiry (the fund
+report and the month close need the host's sales figures: `pos.report_cli`).
 Each command is thin: it reads the clock and the actor, calls services, commits once."""
 
 from __future__ import annotations
 
 import io
 import sys
-from pathlib import Path
 
 import click
 
 from cards.services import beneficiaries as people_service
-from cards.services import card_export, fund_xlsx, roster, topup_preview
+from cards.services import card_export, roster, topup_preview
 from cards.services import cards as card_service
-from cards.services import fund_report as fund_service
 from cards.services import topup as topup_service
 from cards.services.expiry import expire as expire_credit
 from cards.services.text import mask_id_number, normalise_id_number
 from core import audit
-from core.cli import cli_context, fail, input_file, output_file, output_xlsx
+from core.cli import cli_context, fail, input_file, output_xlsx
 from core.errors import ValidationError
 from core.export import csv_text, write_xlsx
 from core.money import Money
-from core.periods import Month
 
 beneficiaries = click.Group("beneficiaries", help="救助对象名册：导入、状态变更")
 cards = click.Group("cards", help="慈善购物卡：发卡、挂失、补卡、列表")
@@ -291,30 +289,3 @@ def expire() -> None:
             session, settings, topup_preview.month_of(at, settings), at=at, actor=context.actor
         )
     click.echo(f"已过期 {result.accounts} 个账户，合计 {result.amount.format()}")
-
-
-@click.command("fund")
-@click.argument("month")
-@click.option("--xlsx", "xlsx_path", help="另存为 Excel 文件（.xlsx；所在目录须已存在）")
-def fund_report(month: str, xlsx_path: str | None) -> None:
-    """慈善购物卡资金月报（MONTH 为 YYYY-MM）：按类别的充值、消费、退款、过期与余额。"""
-    context = cli_context()
-    settings = context.settings
-    period = Month.parse(month)
-    latest = topup_preview.month_of(context.now(), settings).next()
-    if period > latest:
-        raise ValidationError(f"月份 {period} 还没有到：最多只能看到 {latest} 的月报")
-    target: Path | None = None
-    if xlsx_path is not None:  # check before any work, so a refusal writes nothing
-        target = output_file(xlsx_path, what="Excel 文件")
-        if target.suffix.lower() != ".xlsx":
-            raise ValidationError(f"--xlsx 的文件名应以 .xlsx 结尾，实际为 {xlsx_path}")
-    with context.db.session() as session:
-        report = fund_service.fund_report(session, settings, period)
-    lines = fund_service.report_lines(report)
-    if target is not None:
-        fund_xlsx.write_report_xlsx(report, target, store_name=settings.store.name)
-    for line in lines:
-        click.echo(line)
-    if target is not None:
-        click.echo(f"已保存 {target}")

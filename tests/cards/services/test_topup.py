@@ -10,8 +10,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from cards.hooks import CardsHooks
 from cards.models import Account, TopUpCredit, TopUpRun
-from cards.services import beneficiaries, fund_report, ledger, statement, topup, topup_preview
+from cards.services import beneficiaries, fund_statement, ledger, statement, topup, topup_preview
 from cards.services.expiry import expire
 from cards.services.verify import verify_ledger
 from core.auth import Actor
@@ -200,9 +201,10 @@ def test_expiry_books_lapsed_money(people_with_cards, session, settings, clock):
     # running it again books nothing more
     result = expire(session, expiring, Month(2026, 12), at=dec + timedelta(hours=1), actor=ACTOR)
     assert result.accounts == 0
-    report = fund_report.fund_report(session, expiring, Month(2026, 12))
-    assert report.total.lapsed_fen == 3000 + 4 * 5000
-    assert report.total.opening_fen == 23000 and report.total.closing_fen == 25000
+    report = fund_statement.fund_statement(session, expiring, Month(2026, 12), CardsHooks())
+    assert report.total.lapsed == 3000 + 4 * 5000
+    assert report.total.opening == 23000 and report.total.closing == 25000
+    assert report.balanced
     assert verify_ledger(session).ok
 
 
@@ -230,21 +232,24 @@ def test_fund_report_cli_and_xlsx(people_with_cards, session, settings, clock, c
         actor=ACTOR,
     )
     session.commit()
-    report = fund_report.fund_report(session, settings, Month(2026, 11))
-    dibao = next(r for r in report.rows if r.category == "低保")
+    report = fund_statement.fund_statement(session, settings, Month(2026, 11), CardsHooks())
+    dibao = report.categories["低保"]
     assert (
         dibao.people,
-        dibao.credited_fen,
-        dibao.spent_fen,
-        dibao.refunded_fen,
-        dibao.closing_fen,
+        dibao.credited,
+        dibao.spent,
+        dibao.refunded,
+        dibao.closing,
     ) == (3, 15000, 1200, 200, 14000)
     session.rollback()  # SQLite: the test's read holds the write lock
     path = tmp_path / "fund.xlsx"
     out = cli_ok(cli("report", "fund", "2026-11", "--xlsx", str(path)))
     assert "合计" in out and "250.00" in out
-    sheet = load_workbook(path).active
-    assert sheet["A2"].value == "类别" and sheet.cell(row=3, column=4).value is not None
+    sheet = load_workbook(path)["资金月报"]
+    header = next(r for r in sheet.iter_rows() if r[0].value == "类别")
+    assert [c.value for c in header][:3] == ["类别", "充值人数", "期初余额"]
+    first = sheet.cell(row=header[0].row + 1, column=4)
+    assert first.value == 150 and first.number_format.endswith("0.00")
     assert cli("report", "fund", "2026/11").exit_code == 1
 
 
