@@ -1,4 +1,5 @@
-"""The JSON API of the cards package (blueprint `api`, under /api/v1): what a card is."""
+"""The JSON API of the cards package (blueprint `api`, under /api/v1): what a card is, and the
+bureau's monthly fund statement."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from sqlalchemy.orm import Session
 
 from cards import hooks
 from cards.models import Card
-from cards.schemas import CardAnswer
-from cards.services import cards, ledger
+from cards.schemas import CardAnswer, FundStatementAnswer
+from cards.services import cards, fund_statement, ledger
 from cards.services.clothing import clothing_status
+from core.auth import Role
 from core.web import ApiBlueprint, db_session, now, settings
 
 api = ApiBlueprint("cards_api", __name__, tag="cards")
@@ -37,3 +39,17 @@ def card_answer(session: Session, card: Card) -> CardAnswer:
 def card_info(card_no: str) -> CardAnswer:
     session = db_session()
     return card_answer(session, cards.find_card(session, card_no))
+
+
+@api.operation(
+    "/reports/fund/<month>",
+    summary="慈善购物卡资金月报（YYYY-MM）：民政局与管理员；已结账的月份读出存档的数字",
+    roles=(Role.BUREAU,),
+    response=FundStatementAnswer,
+    errors=("validation_error", "unauthorized", "forbidden"),
+)
+def fund_report(month: str) -> FundStatementAnswer:
+    config = settings()
+    period = fund_statement.report_month(month, at=now(), settings=config)
+    statement = fund_statement.fund_statement(db_session(), config, period, hooks.current())
+    return FundStatementAnswer.model_validate(statement.to_json())

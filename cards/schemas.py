@@ -213,3 +213,49 @@ class RosterConfirmForm(FormModel):
     filename: str = "名册"
     skip_invalid: bool = False
     exit_missing: bool = False
+
+
+# --- the fund statement ----------------------------------------------------------------------
+
+
+class FundFiguresAnswer(ApiModel):
+    """One category's (or the total's) figures: people credited and amounts like "12.34"."""
+
+    people: int
+    opening: str
+    credited: str
+    spent: str
+    refunded: str
+    lapsed: str
+    adjustments: str
+    closing: str
+
+
+class FundStoreAnswer(ApiModel):
+    """One store's card sales in the month."""
+
+    spent: str
+    refunded: str
+    purchases: int
+
+
+class FundStatementAnswer(ApiModel):
+    """The month's fund statement (`GET /api/v1/reports/fund/{YYYY-MM}`): the json of
+    `charity report fund --format json`."""
+
+    month: str
+    closed: bool
+    balanced: bool
+    total: FundFiguresAnswer
+    categories: dict[str, FundFiguresAnswer]
+    stores: dict[str, FundStoreAnswer]
+    charity_discount: str
+    purchases: int
+    shoppers: int
+    clothing_items: int
+
+
+class MonthForm(FormModel):
+    """A month picked on the fund statement or the month close page (YYYY-MM)."""
+
+    month: str = ""

@@ -12,7 +12,6 @@ import click
 from cards.hooks import CardsHooks
 from cards.services import fund_export, fund_statement, month_close
 from core.cli import cli_context, output_xlsx
-from core.errors import ValidationError
 from core.export import write_xlsx
 from core.periods import Month
 
@@ -35,10 +34,7 @@ def fund_report(month: str, xlsx_path: str | None, fmt: str) -> None:
     数字。"""
     context = cli_context()
     settings = context.settings
-    period = Month.parse(month)
-    latest = Month.of(context.now(), settings.tz).next()
-    if period > latest:
-        raise ValidationError(f"月份 {period} 还没有到：最多只能看到 {latest} 的月报")
+    period = fund_statement.report_month(month, at=context.now(), settings=settings)
     target: Path | None = output_xlsx(xlsx_path) if xlsx_path is not None else None
     hooks = _hooks()
     with context.db.session() as session:

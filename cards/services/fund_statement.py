@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 from cards.hooks import CardsHooks, SalesFigures, StoreSales
 from cards.models import Account, LedgerTransaction, MonthClose, Posting
 from core.config import Settings
+from core.errors import ValidationError
 from core.money import Money
-from core.periods import Month
+from core.periods import Month, PeriodError
 
 UNKNOWN_CATEGORY = "未分类"
 MONEY_KEYS = ("opening", "credited", "spent", "refunded", "lapsed", "adjustments", "closing")
@@ -162,6 +163,18 @@ class FundStatement:
                 f"期末与月末卡内余额合计相差 {Money(self.balance_difference_fen).format()}"
             )
         return "不平衡：" + "；".join(parts or self.problems)
+
+
+def report_month(text: str, *, at: datetime, settings: Settings) -> Month:
+    """The month of a statement asked for: YYYY-MM, no later than next month (store time)."""
+    try:
+        month = Month.parse(text.strip())
+    except PeriodError as exc:
+        raise ValidationError(f"月份应为 YYYY-MM（如 2026-11），实际为 {text!r}：{exc}") from None
+    latest = Month.of(at, settings.tz).next()
+    if month > latest:
+        raise ValidationError(f"月份 {month} 还没有到：最多只能看到 {latest} 的月报")
+    return month
 
 
 def _category(value: str | None) -> str:

@@ -36,6 +36,8 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("救助对象", "cards.people", BUREAU),
     ("名册导入", "cards.import_roster", BUREAU),
     ("月度充值", "cards.topups", BUREAU),
+    ("资金月报", "cards.fund", BUREAU),
+    ("月结", "cards.months", BUREAU),
 ]
 
 
