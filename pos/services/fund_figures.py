@@ -66,11 +66,11 @@ def sales_figures(session: Session, start: datetime, end: datetime) -> SalesFigu
             else Money(list_total).multiply(Decimal(back_qty) / Decimal(qty))
         )
         discount_back += share.fen - back_fen
-    count, spent, discount = sold
+    _, spent, discount = sold
     store = StoreSales(int(spent), int(refunded_card or 0), int(purchases))
     return SalesFigures(
         purchases=int(purchases),
         shoppers=int(shoppers),
         charity_discount_fen=int(discount) - discount_back,
-        stores={_store_code(session): store} if count or refunded_card else {},
+        stores={_store_code(session): store},
     )
