@@ -57,6 +57,7 @@ def test_every_operation_answers_its_schema(
         "shift_id": 1,
         "held_id": 1,
         "token": store.card.qr_token,
+        "month": "2026-11",
     }
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     tried = 0

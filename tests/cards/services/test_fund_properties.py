@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from cards.hooks import CardsHooks
-from cards.models import Beneficiary, LedgerTransaction
+from cards.models import Beneficiary, LedgerTransaction, MonthClose
 from cards.services import fund_statement, ledger, month_close, topup
 from cards.services.expiry import expire
 from core.errors import InsufficientBalance
@@ -42,7 +42,11 @@ def test_statements_balance_and_closed_months_never_change(
     accounts = [c.account_id for c in people_with_cards]
     # examples share the database: start after everything booked (and closed) before
     last = session.scalar(select(func.max(LedgerTransaction.business_date)))
-    month = Month.of_date(last).next() if last else Month(2026, 12)
+    closed = session.scalar(select(func.max(MonthClose.month)))
+    month = max(
+        Month.of_date(last).next() if last else Month(2026, 12),
+        Month.parse(closed).next() if closed else Month(2026, 12),
+    )
     first = month
     at = month.start(SHANGHAI) + timedelta(hours=1)
     frozen: dict[str, dict[str, object]] = {}
