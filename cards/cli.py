@@ -254,6 +254,11 @@ def topup(month: str, dry_run: bool) -> None:
         outcome = topup_service.run_topup(
             session, settings, period, at=at, actor=context.actor, dry_run=dry_run, progress=step
         )
+        for earlier in outcome.due:
+            click.echo(
+                f"已入账此前审批的批次 #{earlier.id}（{earlier.month}）：{earlier.people} 人，"
+                f"合计 {Money(earlier.amount_fen).format()}"
+            )
         for line in outcome.preview.lines():
             click.echo(line)
         if dry_run:

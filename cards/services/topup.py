@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import insert, literal, select, update
@@ -313,6 +313,7 @@ class TopUpOutcome:
     preview: TopUpPreview
     run: TopUpRun | None
     posted: bool
+    due: list[TopUpRun] = field(default_factory=list)  # approved earlier, posted now
 
 
 def run_topup(
@@ -329,13 +330,12 @@ def run_topup(
     prepare a run for whoever is not yet credited, and post it when approval is "single" (with
     "two_person" the run waits for a second user's approval; before its month has begun it
     waits as `approved`)."""
-    if not dry_run:
-        post_due_runs(session, settings, at=at, actor=actor)
+    due = [] if dry_run else post_due_runs(session, settings, at=at, actor=actor)
     shown = preview(session, settings, month)
     if dry_run or shown.people == 0:
-        return TopUpOutcome(shown, None, False)
+        return TopUpOutcome(shown, None, False, due)
     run = prepare_run(session, settings, month, at=at, actor=actor)
     if settings.allowance.approval == "two_person":
-        return TopUpOutcome(shown, run, False)
+        return TopUpOutcome(shown, run, False, due)
     approve_and_post(session, settings, run, at=at, actor=actor, progress=progress)
-    return TopUpOutcome(shown, run, run.status == "posted")
+    return TopUpOutcome(shown, run, run.status == "posted", due)

@@ -294,3 +294,21 @@ def test_json_shape_and_identity(people_with_cards, session, settings, clock):
     assert session.scalar(select(MonthClose.id)) is None
     assert session.scalar(select(TopUpRun.status)) == "posted"
     assert make_id(1)  # the fixture's people are the ones above
+
+
+def test_charity_topup_in_the_month_posts_an_early_approval(
+    people_with_cards, session, settings, make_user, cli, clock
+):
+    two = settings.with_overrides(allowance={"approval": "two_person"})
+    alice, bob = make_user("bureau"), make_user("bureau")
+    outcome = topup.run_topup(session, two, DEC, at=clock(), actor=Actor.of(alice))
+    topup.approve_run(session, two, outcome.run.id, at=clock(), actor=Actor.of(bob))
+    session.commit()
+    refused = cli("topup", "2026-12")
+    assert refused.exit_code == 1 and "还没有开始" in refused.output
+    clock.set(shanghai(2026, 12, 1, 0, 5))
+    out = cli("topup", "2026-12")
+    assert out.exit_code == 0, out.output
+    assert f"已入账此前审批的批次 #{outcome.run.id}" in out.output and "5 人" in out.output
+    session.rollback()
+    assert ledger.balance(session, people_with_cards[0].account_id) == Money.parse("50.00")
