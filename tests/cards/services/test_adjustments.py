@@ -4,11 +4,14 @@ own; admins never move money; a debit never takes a wallet below zero; replays d
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import func, select
 
 from cards.models import Account, Adjustment, LedgerTransaction
 from cards.services import adjustments, ledger, statement
+from cards.services.verify import verify_ledger
 from core import audit
 from core.auth import Actor, Role
 from core.errors import Conflict, Forbidden, InsufficientBalance, NotFound, ValidationError
@@ -207,3 +210,39 @@ def test_unknown_adjustment(session, clock, bureau):
     _, checker, _ = bureau
     with pytest.raises(NotFound):
         adjustments.approve_adjustment(session, 999, at=clock(), tz=SHANGHAI, actor=checker)
+
+
+def test_concurrent_approvals_post_once(
+    people_with_cards, session, settings, database, clock, make_user
+):
+    maker = Actor.of(make_user(Role.BUREAU))
+    checkers = [Actor.of(make_user(Role.BUREAU)) for _ in range(4)]
+    account_id = people_with_cards[0].account_id
+    made = _make(session, settings, account_id, "500.00", maker, clock)
+    session.commit()
+    outcomes: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(len(checkers))
+
+    def worker(actor: Actor) -> None:
+        start.wait()
+        with database.session() as s:
+            try:
+                adjustments.approve_adjustment(s, made.id, at=clock(), tz=SHANGHAI, actor=actor)
+                s.commit()
+                result = "posted"
+            except Conflict:
+                s.rollback()
+                result = "conflict"
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=worker, args=(a,)) for a in checkers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    session.expire_all()
+    assert sorted(outcomes) == ["conflict"] * 3 + ["posted"]
+    assert ledger.balance(session, account_id) == Money.parse("500.00")
+    assert verify_ledger(session).ok
