@@ -87,6 +87,7 @@ def _person_page(who: Beneficiary, numbers: personal.Shown) -> str:
             adjustments.account_adjustments(session, account.id) if account is not None else []
         ),
         adjustment_labels=adjustments.STATUS_LABELS,
+        allowance=settings().allowance,
         clothing=clothing_status(
             session,
             who.id,
