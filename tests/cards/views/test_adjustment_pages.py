@@ -51,6 +51,8 @@ def test_person_page_adjustment_within_and_above_the_limit(
     assert session.get(Account, card.account_id).balance_fen == 3000
 
     checker = _signed_in(app, make_user)
+    home = checker.get("/office").get_data(as_text=True)
+    assert "待审批的余额调整" in home and "1 笔" in home
     queue = checker.get("/cards/adjustments").get_data(as_text=True)
     assert "审批入账" in queue and "冬季临时救助" in queue
     page = checker.post(f"/cards/adjustments/{pending.id}/approve", follow_redirects=True)
