@@ -1,7 +1,7 @@
 """cards: each wallet posting keeps its category; fixed top-up runs; month close
 
 Revision ID: cards_0610_posting_category
-Revises: cards_0500_card_history
+Revises: cards_0620_adjustments
 Create Date: 2026-12-03
 
 - `ledger_posting.category`: the roster category the person had when the money moved, so the
@@ -21,7 +21,7 @@ from alembic import op
 import core.db
 
 revision: str = "cards_0610_posting_category"
-down_revision: str | Sequence[str] | None = "cards_0500_card_history"
+down_revision: str | Sequence[str] | None = "cards_0620_adjustments"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
