@@ -1,6 +1,7 @@
 """Issue [10]'s "done when", on a generated two-month store: the 200 people of the bureau's roster,
 sales every day of November and December through the API, refunds across the month boundary, a
-category change, an expiry (`unspent = "expire"`), adjustments, both months closed. Each
+category change, an expiry (`unspent = "expire"`), adjustments (one small, one approved by a
+second bureau user, one rejected), both months closed. Each
 statement balances to the fen, `charity ledger verify` passes, and a closed month reads back
 identically after later changes. Run with `-s` to see the figures."""
 
@@ -15,12 +16,11 @@ import pytest
 from sqlalchemy import select
 
 from cards.models import Beneficiary, Card
-from cards.services import ledger, month_close
+from cards.services import month_close
 from core.auth import Role
 from core.money import Money
 from pos.app import build_hooks
-from tests.conftest import SHANGHAI, cli_ok, shanghai
-from tests.pos.conftest import ACTOR
+from tests.conftest import cli_ok, shanghai
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 PRODUCTS = (
@@ -96,18 +96,21 @@ def test_two_month_store_balances_and_closes(api, cli, clock, session, settings,
             person.category = "特困" if person.category != "特困" else "低保"
             session.commit()
         if day in (date(2026, 11, 20), date(2026, 12, 10)):
-            account = session.scalar(select(Card.account_id).where(Card.card_no == cards[7]))
-            at = clock()
-            ledger.adjust(
-                session,
-                account,
-                Money.parse("20.00"),
-                reason="补发",
-                at=at,
-                tz=SHANGHAI,
-                actor=ACTOR,
+            maker, checker = api(Role.BUREAU), api(Role.BUREAU)
+            small = maker.post(
+                "/api/v1/adjustments",
+                json={"card_no": cards[7], "amount": "20.00", "reason": "补发漏充"},
             )
-            session.commit()
+            assert small.get_json()["status"] == "posted", small.get_json()
+            for amount, decision in (("150.00", "approve"), ("500.00", "reject")):
+                big = maker.post(
+                    "/api/v1/adjustments",
+                    json={"card_no": cards[8], "amount": amount, "reason": "困难补助"},
+                ).get_json()
+                assert big["status"] == "pending", big
+                body = {"reason": "金额有误"} if decision == "reject" else None
+                answer = checker.post(f"/api/v1/adjustments/{big['id']}/{decision}", json=body)
+                assert answer.status_code == 200, answer.get_json()
         if day == date(2026, 12, 2):
             cli_ok(cli("month", "close", "2026-11"))
         day += timedelta(days=1)
