@@ -82,7 +82,7 @@ def rotate(new_key_stdin: bool) -> None:
         f"已用新密钥（编号 {new.key_id}）重新加密 {done.people} 名救助对象、{done.proxies} 名"
         f"代领人的身份证号与电话（原密钥编号 {old.key_id}"
         + (f"；{done.already} 条已是新密钥" if done.already else "")
-        + "）。"
+        + f"），账本哈希链 {done.ledger_txns} 笔交易已用新密钥重新加封。"
     )
     settings = context.settings
     if not settings.security.data_key:  # a demo store's key file: it follows by itself

@@ -12,6 +12,7 @@ import sys
 import click
 
 from cards import cli as cards_cli
+from cards.services.seals import parse_seal
 from clothing_exchange import cli as clothing_cli
 from core import accounts
 from core.auth import Role
@@ -239,13 +240,22 @@ ledger.add_command(cards_cli.expire)
 
 
 @ledger.command("verify")
-def ledger_verify() -> None:
-    """核对每个余额与库存都等于其分录之和，每笔交易借贷平衡，哈希链完整。"""
+@click.option(
+    "--seal",
+    "seal_texts",
+    multiple=True,
+    metavar="SEQ:HASH",
+    help="核对账本到这个封印（Z 报表、月结打印的）为止未被改动；可给多个",
+)
+def ledger_verify(seal_texts: tuple[str, ...]) -> None:
+    """核对每个余额与库存都等于其分录之和，每笔交易借贷平衡，哈希链在密钥下完整，
+    销售与退货的卡支付等于账本分录，每个账户每月只充值一次；--seal 核对封印。"""
     from pos.services.verify import verify_all
 
+    seals = [parse_seal(text) for text in seal_texts]
     context = cli_context()
     with context.db.session() as session:
-        problems, checked = verify_all(session)
+        problems, checked = verify_all(session, context.keys, seals=seals)
     for line in checked:
         click.echo(line)
     if problems:

@@ -23,6 +23,7 @@ from cards.services.topup_preview import TopUpPreview, eligible, preview
 from core.auth import Actor
 from core.config import Settings
 from core.errors import Conflict, Forbidden, NotFound
+from core.keys import DataKeys
 from core.periods import Month, local_date
 
 
@@ -61,6 +62,7 @@ def approve_run(
     *,
     at: datetime,
     actor: Actor,
+    keys: DataKeys,
     progress: Callable[[str], None] | None = None,
 ) -> TopUpRun:
     """A second bureau user approves a prepared run, which is then posted."""
@@ -76,7 +78,9 @@ def approve_run(
     )
     if same:
         raise Forbidden("充值批次须由另一位民政局工作人员审批，准备人不能自己审批")
-    return approve_and_post(session, settings, run, at=at, actor=actor, progress=progress)
+    return approve_and_post(
+        session, settings, run, at=at, actor=actor, keys=keys, progress=progress
+    )
 
 
 def approve_and_post(
@@ -86,13 +90,14 @@ def approve_and_post(
     *,
     at: datetime,
     actor: Actor,
+    keys: DataKeys,
     progress: Callable[[str], None] | None = None,
 ) -> TopUpRun:
     """Record `actor` as the run's approver and post it (callers check who may approve)."""
     run.approved_at = at
     run.approved_by_id = actor.user_id
     run.approved_by = actor.name
-    return post_run(session, settings, run, at=at, actor=actor, progress=progress)
+    return post_run(session, settings, run, at=at, actor=actor, keys=keys, progress=progress)
 
 
 def cancel_run(session: Session, run_id: int, *, at: datetime, actor: Actor) -> TopUpRun:
@@ -118,6 +123,7 @@ def post_run(
     *,
     at: datetime,
     actor: Actor,
+    keys: DataKeys,
     progress: Callable[[str], None] | None = None,
 ) -> TopUpRun:
     """Credit every eligible account not yet credited for the run's month, in one ledger
@@ -126,7 +132,7 @@ def post_run(
     step = progress or (lambda _name: None)
     month = Month.parse(run.month)
     step(POST_STEPS[0])
-    expire(session, settings, month, at=at, actor=actor)
+    expire(session, settings, month, at=at, actor=actor, keys=keys)
     step(POST_STEPS[1])
     head = ledger.lock_head(session)
     candidates = eligible(settings).subquery()
@@ -167,6 +173,7 @@ def post_run(
     txn = ledger.append_txn(
         session,
         head,
+        keys=keys,
         kind="topup",
         business_date=local_date(at, settings.tz),
         period=run.month,
@@ -232,6 +239,7 @@ def run_topup(
     *,
     at: datetime,
     actor: Actor,
+    keys: DataKeys,
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> TopUpOutcome:
@@ -243,5 +251,5 @@ def run_topup(
     run = prepare_run(session, settings, month, at=at, actor=actor)
     if settings.allowance.approval == "two_person":
         return TopUpOutcome(shown, run, False)
-    approve_and_post(session, settings, run, at=at, actor=actor, progress=progress)
+    approve_and_post(session, settings, run, at=at, actor=actor, keys=keys, progress=progress)
     return TopUpOutcome(shown, run, True)

@@ -279,6 +279,7 @@ def person_adjust(person_id: int) -> Response:
             at=now(),
             tz=settings().tz,
             actor=current_actor(),
+            keys=data_keys(),
         )
     except DomainError as exc:
         return _back(person_id, exc)

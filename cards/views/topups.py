@@ -15,7 +15,7 @@ from cards.views.office import BUREAU, bp, done, refused
 from core.errors import DomainError, ValidationError
 from core.forms import read_form
 from core.periods import Month, PeriodError
-from core.web import current_actor, db_session, now, roles_required, settings
+from core.web import current_actor, data_keys, db_session, now, roles_required, settings
 
 
 @bp.route("/topups", methods=["GET", "POST"])
@@ -30,7 +30,9 @@ def topups() -> str | Response:
     if request.method == "POST":
         try:
             month = topup_preview.parse_month(month_text, at=now(), settings=config)
-            outcome = topup.run_topup(session, config, month, at=now(), actor=current_actor())
+            outcome = topup.run_topup(
+                session, config, month, at=now(), actor=current_actor(), keys=data_keys()
+            )
             if outcome.run is None:
                 raise ValidationError(f"{month} 没有尚未充值的符合条件账户")
             return done(
@@ -65,7 +67,14 @@ def topups() -> str | Response:
 @roles_required(*BUREAU)
 def topup_approve(run_id: int) -> Response:
     try:
-        topup.approve_run(db_session(), settings(), run_id, at=now(), actor=current_actor())
+        topup.approve_run(
+            db_session(),
+            settings(),
+            run_id,
+            at=now(),
+            actor=current_actor(),
+            keys=data_keys(),
+        )
     except DomainError as exc:
         return refused(exc, url_for("cards.topups"))
     return done(f"批次 #{run_id} 已审批入账", url_for("cards.topups"))

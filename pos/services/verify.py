@@ -1,19 +1,58 @@
-"""`charity ledger verify`: every package's own consistency checks, run together."""
+"""`charity ledger verify`: every package's own consistency checks, run together, and the seals
+an auditor brings.
+
+A check is a function `(session, keys) -> CheckResult`; `CHECKS` are those always run, and a
+caller adds its own with `extra_checks` (e.g. closed months' stored statements against a
+recomputation)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from sqlalchemy.orm import Session
 
+from cards.services.seals import Seal, check_seal
 from cards.services.verify import verify_ledger
+from core.checks import CheckResult
+from core.keys import DataKeys
 from inventory.services.stock import verify_stock
+from pos.services.reconcile import reconcile_sales
+
+Check = Callable[[Session, DataKeys], CheckResult]
 
 
-def verify_all(session: Session) -> tuple[list[str], list[str]]:
-    """(problems, what was checked): problems empty means everything adds up."""
+def _ledger(session: Session, keys: DataKeys) -> CheckResult:
+    return verify_ledger(session, keys)
+
+
+def _stock(session: Session, keys: DataKeys) -> CheckResult:
+    return verify_stock(session)
+
+
+def _sales(session: Session, keys: DataKeys) -> CheckResult:
+    return reconcile_sales(session)
+
+
+CHECKS: tuple[Check, ...] = (_ledger, _stock, _sales)
+
+
+def verify_all(
+    session: Session,
+    keys: DataKeys,
+    *,
+    seals: Sequence[Seal] = (),
+    extra_checks: Sequence[Check] = (),
+) -> tuple[list[str], list[str]]:
+    """(problems, what was checked): problems empty means everything adds up and every seal
+    holds."""
     problems: list[str] = []
     checked: list[str] = []
-    for check in (verify_ledger, verify_stock):
-        result = check(session)
+    for check in (*CHECKS, *extra_checks):
+        result = check(session, keys)
         problems.extend(result.problems)
         checked.append(result.summary)
+    for seal in seals:
+        found = check_seal(session, keys, seal)
+        problems.extend(found)
+        checked.append(f"封印 {seal}：" + ("与账本相符" if not found else "不符"))
     return problems, checked
