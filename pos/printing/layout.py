@@ -360,6 +360,8 @@ def layout_zreport(report: ZReport, *, width: int, tz: tzinfo) -> Layout:
         ops += columns(label, value, width, bold=bold)
     if report.reason:
         ops += _field("差额原因", report.reason, width)
+    if report.seal:
+        ops += _field("账本封印", report.seal, width)
     ops.append(rule(width))
     ops += [Text("交班人签字："), Feed(1), Text("店长签字："), Feed(1)]
     if report.footer:

@@ -28,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from core.errors import Conflict
 from core.db_migrations import append_only, append_only_except, drop_table_guard
 from core.keys import PURPOSE_LEDGER_SEAL, DataKeyError, DataKeys
 
@@ -168,14 +169,14 @@ def _check_plain_chain(bind: sa.Connection) -> None:
         elif _plain_hash(txn, postings) != txn.hash:
             problem = f"交易 #{txn.seq} 的内容或分录被改动（哈希不符）"
         if problem:
-            raise RuntimeError(
+            raise Conflict(
                 f"账本哈希链不成立，不能改为密钥加封（未做任何改动）：{problem}；"
                 "请先用旧版本的 charity ledger verify 查明原因"
             )
         previous, expected = txn.hash, txn.seq + 1
     head = bind.execute(sa.text("SELECT seq, hash FROM ledger_head WHERE id = 1")).first()
     if head is not None and (head.seq != expected - 1 or head.hash != previous):
-        raise RuntimeError(
+        raise Conflict(
             f"账本链头（#{head.seq}）与最后一笔交易（#{expected - 1}）不符，"
             "不能改为密钥加封（未做任何改动）"
         )
