@@ -343,6 +343,7 @@ class ShiftOut(ApiModel):
     variance_reason: str
     held: int
     receipt: ReceiptOut | None = None
+    seal: str | None = None  # the ledger's seal at the close (`SEQ:HASH`), printed on the Z
 
     @classmethod
     def of(
@@ -362,6 +363,7 @@ class ShiftOut(ApiModel):
             variance_reason=shift.variance_reason,
             held=held,
             receipt=receipt,
+            seal=shift.z_seal,
         )
 
 

@@ -11,7 +11,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from cards.models import Beneficiary
 from cards.services import personal
@@ -64,6 +64,25 @@ def test_rotate_reencrypts_everything_and_the_old_key_stops_working(roster, cli,
     assert old.exit_code == 1 and new.key_id in old.output and len(old.output.splitlines()) == 1
     (event,) = list(audit.search(session, kinds=["key_rotate"]))
     assert event.detail["to"] == new.key_id and event.detail["people"] == 5
+
+
+def test_rotate_rekeys_the_ledger_chain_in_the_same_transaction(roster, cli, database):
+    cli_ok(cli("topup", "2026-11"))
+    out = cli_ok(cli("keys", "rotate", "--new-key-stdin", input=NEW_KEY + "\n"))
+    assert "账本哈希链 1 笔交易已用新密钥重新加封" in out
+    assert "核对通过" in cli_ok(_with_key(cli, NEW_KEY)("ledger", "verify"))
+    old = cli("ledger", "verify")
+    assert old.exit_code == 1 and "按密钥重算哈希不符" in old.output
+
+
+def test_rotate_refuses_a_chain_that_does_not_hold(roster, cli, database):
+    cli_ok(cli("topup", "2026-11"))
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE ledger_txn SET hash = :h"), {"h": "f" * 64})
+    result = cli("keys", "rotate", "--new-key-stdin", input=NEW_KEY + "\n")
+    assert result.exit_code == 1 and "不能更换密钥" in result.output
+    # nothing changed: the old key still reads everyone
+    cli_ok(cli("beneficiaries", "set-status", make_id(1), "suspended", "--reason", "仍是旧密钥"))
 
 
 def test_rotate_again_finds_everything_done(roster, cli):
