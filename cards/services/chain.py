@@ -169,7 +169,7 @@ def stream(
         .outerjoin(Posting, Posting.txn_id == LedgerTransaction.id)
         .where(LedgerTransaction.chain == chain)
         .order_by(LedgerTransaction.seq, Posting.id)
-        .execution_options(yield_per=2000)
+        .execution_options(yield_per=500)
     )
     if through_seq is not None:
         query = query.where(LedgerTransaction.seq <= through_seq)
@@ -206,17 +206,26 @@ def walk(
     through_seq: int | None = None,
     keep: Iterable[int] = (),
     limit: int = 50,
+    relink: bool = False,
 ) -> ChainCheck:
     """Recompute a chain under `keys` from its genesis (up to `through_seq`): every sequence
     follows the one before, every `prev_hash` is the previous hash, every stored hash is the
-    recomputed one. The recomputed hashes of the `keep` sequences are returned."""
+    recomputed one. The recomputed hashes of the `keep` sequences are returned.
+
+    With `relink` the stored hashes are ignored: each transaction is hashed after the previous
+    recomputed one, as it was when `keys` sealed it (an older key's seal, after a rotation
+    re-keyed the stored chain); only gaps in the sequence are problems then."""
     wanted = set(keep)
     result = ChainCheck()
     previous = GENESIS
     expected = 1
     for txn in stream(session, chain=chain, through_seq=through_seq):
         result.count += 1
+        if relink:
+            txn.prev_hash = previous
         digest = txn_hash(keys, txn, txn.postings)
+        if relink:
+            txn.hash = digest
         if len(result.problems) < limit:
             result.problems.extend(_link_problems(txn, expected, previous, digest))
         if txn.seq in wanted:

@@ -79,10 +79,13 @@ def seal_through(session: Session, last_business_date: date, chain: str = BUREAU
     return Seal(int(row[0]), str(row[1])[:SEAL_HEX], chain)
 
 
-def check_seal(session: Session, keys: DataKeys, seal: Seal, *, limit: int = 20) -> list[str]:
+def check_seal(
+    session: Session, keys: DataKeys, seal: Seal, *, limit: int = 20, relink: bool = False
+) -> list[str]:
     """What is wrong with the books up to `seal` (empty: they are the books sealed): its
     transaction exists, the chain recomputed under `keys` from the genesis holds up to it, and
-    the recomputed hash of its transaction starts with the seal's."""
+    the recomputed hash of its transaction starts with the seal's. `relink`: `keys` is an older
+    key than the chain's (see `chain.walk`)."""
     if seal.seq == 0:
         return [] if seal.hash == GENESIS[:SEAL_HEX] else [f"封印 {seal} 不成立：序号 0 是空账本"]
     present = session.scalar(
@@ -93,7 +96,13 @@ def check_seal(session: Session, keys: DataKeys, seal: Seal, *, limit: int = 20)
     if present is None:
         return [f"封印 {seal} 对应的交易 #{seal.seq} 不在账本中（账本被回退或交易被删除）"]
     checked = walk(
-        session, keys, chain=seal.chain, through_seq=seal.seq, keep=[seal.seq], limit=limit
+        session,
+        keys,
+        chain=seal.chain,
+        through_seq=seal.seq,
+        keep=[seal.seq],
+        limit=limit,
+        relink=relink,
     )
     problems = [f"封印 {seal} 之前的账本不成立：{p}" for p in checked.problems]
     recomputed = checked.hashes.get(seal.seq, "")

@@ -41,10 +41,11 @@ def verify_all(
     keys: DataKeys,
     *,
     seals: Sequence[Seal] = (),
+    seal_keys: DataKeys | None = None,
     extra_checks: Sequence[Check] = (),
 ) -> tuple[list[str], list[str]]:
     """(problems, what was checked): problems empty means everything adds up and every seal
-    holds."""
+    holds. `seal_keys`: the seals were made under that (older) key, before a rotation."""
     problems: list[str] = []
     checked: list[str] = []
     for check in (*CHECKS, *extra_checks):
@@ -52,7 +53,10 @@ def verify_all(
         problems.extend(result.problems)
         checked.append(result.summary)
     for seal in seals:
-        found = check_seal(session, keys, seal)
+        if seal_keys is None:
+            found = check_seal(session, keys, seal)
+        else:
+            found = check_seal(session, seal_keys, seal, relink=True)
         problems.extend(found)
         checked.append(f"封印 {seal}：" + ("与账本相符" if not found else "不符"))
     return problems, checked

@@ -15,6 +15,7 @@ from sqlalchemy import select, text
 
 from cards.models import Beneficiary
 from cards.services import personal
+from cards.services.seals import current_seal
 from core import audit
 from core.crypto import FieldCipher
 from core.keys import DataKeys, demo_key, new_key_text
@@ -73,6 +74,22 @@ def test_rotate_rekeys_the_ledger_chain_in_the_same_transaction(roster, cli, dat
     assert "核对通过" in cli_ok(_with_key(cli, NEW_KEY)("ledger", "verify"))
     old = cli("ledger", "verify")
     assert old.exit_code == 1 and "按密钥重算哈希不符" in old.output
+
+
+def test_a_seal_printed_before_a_rotation_is_checked_with_its_key(roster, cli, session):
+    cli_ok(cli("topup", "2026-11"))
+    session.rollback()
+    seal = str(current_seal(session))
+    cli_ok(cli("keys", "rotate", "--new-key-stdin", input=NEW_KEY + "\n"))
+    rotated = _with_key(cli, NEW_KEY)
+    assert rotated("ledger", "verify", "--seal", seal).exit_code == 1  # the new key's hashes
+    old_key = cli.settings.security.data_key
+    out = cli_ok(
+        rotated("ledger", "verify", "--seal", seal, "--seal-key-stdin", input=old_key + "\n")
+    )
+    assert f"封印 {seal}：与账本相符" in out
+    wrong = rotated("ledger", "verify", "--seal", seal, "--seal-key-stdin", input=NEW_KEY + "\n")
+    assert wrong.exit_code == 1 and "与账本不符" in wrong.output
 
 
 def test_rotate_refuses_a_chain_that_does_not_hold(roster, cli, database):
