@@ -202,6 +202,9 @@ class LedgerHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     chain: Mapped[str] = mapped_column(String(32), unique=True, default=BUREAU_CHAIN)
     seq: Mapped[int] = mapped_column(Integer, default=0)
+    # The public id (`DataKeys.key_id`, not a secret) of the key the chain is hashed under;
+    # "" until the first transaction. A process holding another key is refused, not let write.
+    key_id: Mapped[str] = mapped_column(String(16), default="")
     hash: Mapped[str] = mapped_column(String(64), default="")
 
 

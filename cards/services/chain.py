@@ -108,8 +108,8 @@ def lock_head(session: Session, chain: str = BUREAU_CHAIN) -> LedgerHead:
     if head is None:
         session.execute(
             text(
-                "INSERT INTO ledger_head (id, chain, seq, hash) "
-                "SELECT COALESCE(MAX(id), 0) + 1, :c, 0, :h FROM ledger_head "
+                "INSERT INTO ledger_head (id, chain, seq, hash, key_id) "
+                "SELECT COALESCE(MAX(id), 0) + 1, :c, 0, :h, '' FROM ledger_head "
                 "WHERE true ON CONFLICT DO NOTHING"
             ),
             {"c": chain, "h": GENESIS},
@@ -261,6 +261,17 @@ def head_problems(session: Session, checked: ChainCheck, *, chain: str = BUREAU_
     return []
 
 
+def key_problems(session: Session, keys: DataKeys, *, chain: str = BUREAU_CHAIN) -> list[str]:
+    """The key the head names must be the one checking (a clearer line than every hash)."""
+    head = session.scalar(select(LedgerHead).where(LedgerHead.chain == chain))
+    if head is None or not head.key_id or head.key_id == keys.key_id:
+        return []
+    return [
+        f"账本链 {chain} 记录的密钥编号为 {head.key_id}，当前密钥编号为 {keys.key_id}："
+        "请用加封时的密钥核对"
+    ]
+
+
 def chains(session: Session) -> list[str]:
     """Every chain the ledger holds (at least the bureau's)."""
     names = set(session.scalars(select(LedgerHead.chain)))
@@ -321,5 +332,6 @@ def _rehash(session: Session, keys: DataKeys, *, chain: str) -> int:
         session.execute(update(LedgerTransaction), batch)
     head = lock_head(session, chain)
     head.hash = previous
+    head.key_id = keys.key_id if count else ""
     session.flush()
     return count

@@ -29,7 +29,7 @@ from cards.services.chain import PostingKey as PostingKey
 from cards.services.chain import lock_head as lock_head
 from cards.services.chain import txn_hash
 from core.auth import Actor
-from core.errors import InsufficientBalance, NotFound, ValidationError
+from core.errors import Conflict, InsufficientBalance, NotFound, ValidationError
 from core.keys import DataKeys
 from core.money import Money
 from core.periods import local_date
@@ -65,6 +65,12 @@ def append_txn(
     chain, its hash keyed by `keys`, and move the head."""
     if sum(p[2] for p in postings) != 0:
         raise ValueError("ledger transaction does not balance")
+    if head.key_id and head.key_id != keys.key_id:
+        raise Conflict(
+            f"账本已用密钥（编号 {head.key_id}）加封，本程序用的是编号 {keys.key_id} 的密钥："
+            "数据密钥更换后请用新密钥重启服务（未做任何改动）"
+        )
+    head.key_id = keys.key_id
     txn = LedgerTransaction(
         chain=head.chain,
         seq=head.seq + 1,

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cards.models import Account, LedgerTransaction, Posting, TopUpCredit
-from cards.services.chain import chains, head_problems, walk
+from cards.services.chain import chains, head_problems, key_problems, walk
 from core.checks import CheckResult
 from core.keys import DataKeys
 from core.money import Money
@@ -27,6 +27,7 @@ def verify_ledger(session: Session, keys: DataKeys, *, limit: int = 50) -> Check
         txn_count += checked.count
         problems += checked.problems
         problems += head_problems(session, checked, chain=name)
+        problems += key_problems(session, keys, chain=name)
     problems += topup_twice(session, limit)
     problems += topup_unregistered(session, limit)
     postings = session.scalar(select(func.count()).select_from(Posting)) or 0

@@ -13,7 +13,9 @@ plain chain is checked first: if it does not hold, the upgrade refuses with one 
 changes nothing (re-keying would launder an edit).
 
 `ledger_txn.chain` and `ledger_head.chain` name the chain (today only "bureau"; issue [12] adds
-one per store); `seq` becomes unique per chain. The append-only trigger of `ledger_txn` now lets
+one per store); `seq` becomes unique per chain. `ledger_head.key_id` names (publicly) the key the
+chain is hashed under, so that a process still holding another key is refused rather than
+writing hashes no one can check. The append-only trigger of `ledger_txn` now lets
 an UPDATE through that sets only `prev_hash` and `hash` (`charity keys rotate` re-keys them);
 every other column, and DELETE, is refused as before.
 """
@@ -193,7 +195,10 @@ def _rehash(bind: sa.Connection, keys: DataKeys) -> int:
     statement = sa.text("UPDATE ledger_txn SET prev_hash = :prev, hash = :hash WHERE id = :id")
     for start in range(0, len(updates), 500):
         bind.execute(statement, updates[start : start + 500])
-    bind.execute(sa.text("UPDATE ledger_head SET hash = :h WHERE chain = 'bureau'"), {"h": previous})
+    bind.execute(
+        sa.text("UPDATE ledger_head SET hash = :h, key_id = :k WHERE chain = 'bureau'"),
+        {"h": previous, "k": keys.key_id},
+    )
     return len(updates)
 
 
@@ -210,8 +215,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("chain", sa.String(length=32), nullable=True))
     with op.batch_alter_table("ledger_head", schema=None) as batch_op:
         batch_op.add_column(sa.Column("chain", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("key_id", sa.String(length=16), nullable=True))
     op.execute("UPDATE ledger_txn SET chain = 'bureau'")
-    op.execute("UPDATE ledger_head SET chain = 'bureau'")
+    op.execute("UPDATE ledger_head SET chain = 'bureau', key_id = ''")
     with op.batch_alter_table("ledger_txn", schema=None) as batch_op:
         batch_op.alter_column("chain", existing_type=sa.String(length=32), nullable=False)
         batch_op.drop_constraint("uq_ledger_txn_seq", type_="unique")
@@ -220,6 +226,7 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("ledger_head", schema=None) as batch_op:
         batch_op.alter_column("chain", existing_type=sa.String(length=32), nullable=False)
+        batch_op.alter_column("key_id", existing_type=sa.String(length=16), nullable=False)
         batch_op.create_unique_constraint(batch_op.f("uq_ledger_head_chain"), ["chain"])
 
     if keys is not None:
@@ -241,6 +248,7 @@ def downgrade() -> None:
     drop_table_guard("ledger_txn")
     with op.batch_alter_table("ledger_head", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_ledger_head_chain"), type_="unique")
+        batch_op.drop_column("key_id")
         batch_op.drop_column("chain")
     with op.batch_alter_table("ledger_txn", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_ledger_txn_chain_seq"), type_="unique")

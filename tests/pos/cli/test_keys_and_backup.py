@@ -76,6 +76,20 @@ def test_rotate_rekeys_the_ledger_chain_in_the_same_transaction(roster, cli, dat
     assert old.exit_code == 1 and "按密钥重算哈希不符" in old.output
 
 
+def test_after_a_rotation_a_process_with_the_old_key_cannot_write_the_ledger(roster, cli):
+    cli_ok(cli("topup", "2026-11"))
+    cli_ok(cli("keys", "rotate", "--new-key-stdin", input=NEW_KEY + "\n"))
+    new = DataKeys.from_text(NEW_KEY)
+    cli.clock.set(cli.clock().replace(month=12, day=1))
+    refused = cli("topup", "2026-12")
+    assert refused.exit_code == 1 and f"编号 {new.key_id}" in refused.output
+    assert "重启服务" in refused.output and "Traceback" not in refused.output
+    cli_ok(_with_key(cli, NEW_KEY)("topup", "2026-12"))
+    assert "核对通过" in cli_ok(_with_key(cli, NEW_KEY)("ledger", "verify"))
+    wrong = cli("ledger", "verify")
+    assert wrong.exit_code == 1 and "请用加封时的密钥核对" in wrong.output
+
+
 def test_a_seal_printed_before_a_rotation_is_checked_with_its_key(roster, cli, session):
     cli_ok(cli("topup", "2026-11"))
     session.rollback()
