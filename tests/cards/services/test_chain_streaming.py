@@ -59,8 +59,11 @@ def build_chain(database: Database, count: int) -> None:
             postings,
         )
         connection.execute(
-            text("INSERT INTO ledger_head (id, chain, seq, hash) VALUES (1, 'bureau', :s, :h)"),
-            {"s": count, "h": previous},
+            text(
+                "INSERT INTO ledger_head (id, chain, seq, hash, key_id) "
+                "VALUES (1, 'bureau', :s, :h, :k)"
+            ),
+            {"s": count, "h": previous, "k": TEST_KEYS.key_id},
         )
 
 
