@@ -295,3 +295,36 @@ class TopUpCredit(Base):
     amount_fen: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (UniqueConstraint("account_id", "month"),)
+
+
+ADJUSTMENT_STATUSES = ("pending", "posted", "rejected")
+
+
+class Adjustment(Base):
+    """A bureau user's manual credit (positive) or debit (negative) of one wallet, with its
+    reason: posted at once when small, else pending until a second bureau user approves (then
+    posted through the ledger) or rejects it (`cards.services.adjustments`)."""
+
+    __tablename__ = "adjustment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    client_ref: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    made_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), default=None)
+    made_by: Mapped[str] = mapped_column(String(64), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), default=None)
+    decided_by: Mapped[str] = mapped_column(String(64), default="")
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    txn_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_txn.id"), default=None)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'posted', 'rejected')", name="status"),
+        CheckConstraint("amount_fen <> 0", name="amount_not_zero"),
+    )
+
+    account: Mapped[Account] = relationship()

@@ -162,6 +162,36 @@ class BalanceAnswer(ApiModel):
         )
 
 
+# --- adjustments -----------------------------------------------------------------------------
+
+
+class AdjustmentIn(ApiModel):
+    """`POST /api/v1/adjustments`: a signed amount for the card's wallet and why; `client_ref`
+    (optional) makes a replay answer the first adjustment."""
+
+    card_no: str
+    amount: SignedAmount
+    reason: str
+    client_ref: str | None = None
+
+
+class AdjustmentDecisionIn(ApiModel):
+    """`POST /api/v1/adjustments/{id}/reject`: why the second bureau user refuses it."""
+
+    reason: str
+
+
+class AdjustmentAnswer(ApiModel):
+    """An adjustment as the API answers it: `status` `posted`, `pending` (waiting for a second
+    bureau user) or `rejected`, and the card's balance now."""
+
+    id: int
+    status: str
+    amount: str
+    card_balance: str
+    reason: str
+
+
 # --- what the pages accept -------------------------------------------------------------------
 
 
@@ -196,6 +226,12 @@ class AdjustmentForm(FormModel):
     """A manual credit (positive) or debit (negative) of a wallet, with its reason."""
 
     amount: SignedAmount
+    reason: str = ""
+
+
+class RejectForm(FormModel):
+    """Why a pending adjustment is rejected."""
+
     reason: str = ""
 
 

@@ -47,6 +47,7 @@ from pos.schemas import (
     ShiftCloseIn,
     ShiftOpenIn,
     ShiftOut,
+    ShiftUncountedIn,
 )
 from pos.services import checkout, held, holder, receipts, refunds, sales, shifts, totals
 
@@ -82,10 +83,13 @@ def _card(card: Card) -> CardAnswer:
 
 def _shift_out(shift: Shift, receipt: ReceiptOut | None = None) -> ShiftOut:
     session = db_session()
+    tz = settings().tz
     return ShiftOut.of(
         shift,
         totals=totals.report_figures(session, shift),
         held=held.count_held(session, shift),
+        business_date=shifts.business_date(shift, tz),
+        stale=shifts.is_stale(shift, at=now(), tz=tz),
         receipt=receipt,
     )
 
@@ -349,6 +353,29 @@ def get_shift(shift_id: int) -> ShiftOut:
     return _shift_out(shifts.get_shift(db_session(), shift_id))
 
 
+@api.operation(
+    "/shifts/<int:shift_id>/close-uncounted",
+    method="POST",
+    summary="店长关闭之前营业日未交班的班次（未清点）：Z 报表标注未清点，不再接收销售",
+    roles=(Role.SUPERVISOR,),
+    body=ShiftUncountedIn,
+    response=ShiftOut,
+    errors=("validation_error", "not_found", "conflict", "forbidden"),
+)
+def close_shift_uncounted(shift_id: int, body: ShiftUncountedIn) -> ShiftOut:
+    session = db_session()
+    closed = shifts.close_uncounted(
+        session,
+        shifts.get_shift(session, shift_id),
+        reason=body.reason,
+        at=now(),
+        actor=current_actor(),
+        settings=settings(),
+    )
+    session.commit()
+    return _shift_out(closed.shift, _deliver(closed.report.id))
+
+
 # --- held sales -------------------------------------------------------------------------------
 
 
@@ -360,7 +387,7 @@ def get_shift(shift_id: int) -> ShiftOut:
     body=HoldIn,
     response=HeldOut,
     status=201,
-    errors=("validation_error",),
+    errors=("validation_error", "conflict"),
 )
 def hold(body: HoldIn) -> HeldOut:
     session = db_session()
@@ -372,6 +399,7 @@ def hold(body: HoldIn) -> HeldOut:
         at=now(),
         actor=current_actor(),
         terminal=_terminal(),
+        tz=settings().tz,
     )
     session.commit()
     return HeldOut.of(cart)

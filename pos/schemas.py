@@ -6,7 +6,7 @@ as such, and are parsed by `core.fields`, the one parser of what people type."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -14,6 +14,7 @@ from pydantic import Field, field_validator
 
 from cards.schemas import CardAnswer
 from core.fields import parse_amount, parse_quantity
+from core.forms import FormModel
 from core.money import Money
 from core.web import ApiModel
 from pos.models import MILLI, Sale, Shift
@@ -142,6 +143,18 @@ class ShiftCloseIn(ApiModel):
         description=f"盲点：面额→张数，面额为 {', '.join(DENOMINATIONS)}"
     )
     reason: str = Field(default="", max_length=200)
+
+
+class ShiftUncountedIn(ApiModel):
+    """A supervisor's close of a stale shift without a count (未清点): why."""
+
+    reason: str = Field(max_length=200)
+
+
+class UncountedCloseForm(FormModel):
+    """The shifts page's close of a stale shift as 未清点."""
+
+    reason: str = ""
 
 
 class HoldIn(ApiModel):
@@ -342,12 +355,22 @@ class ShiftOut(ApiModel):
     variance: str | None
     variance_reason: str
     held: int
+    business_date: str  # the day it was opened, store time: it takes that day's sales only
+    stale: bool  # open, and of an earlier business day: to be closed before the next sale
+    uncounted: bool  # closed by a supervisor without a cash count (未清点)
     receipt: ReceiptOut | None = None
     seal: str | None = None  # the ledger's seal at the close (`SEQ:HASH`), printed on the Z
 
     @classmethod
     def of(
-        cls, shift: Shift, *, totals: ReportFigures, held: int, receipt: ReceiptOut | None = None
+        cls,
+        shift: Shift,
+        *,
+        totals: ReportFigures,
+        held: int,
+        business_date: date,
+        stale: bool,
+        receipt: ReceiptOut | None = None,
     ) -> ShiftOut:
         return cls(
             id=shift.id,
@@ -362,6 +385,9 @@ class ShiftOut(ApiModel):
             variance=_money(shift.variance_fen),
             variance_reason=shift.variance_reason,
             held=held,
+            business_date=business_date.isoformat(),
+            stale=stale,
+            uncounted=shift.status == "closed" and shift.counted_cash_fen is None,
             receipt=receipt,
             seal=shift.z_seal,
         )

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask import session as cookie_session
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
@@ -21,7 +21,8 @@ from wtforms.validators import DataRequired
 
 from cards import hooks as cards_hooks
 from core.auth import Role, StaffUser
-from core.errors import Unauthorized, ValidationError
+from core.errors import DomainError, Unauthorized, ValidationError
+from core.forms import read_form
 from core.sessions import open_terminal
 from core.signin import sign_in_page, sign_out_page
 from core.web import (
@@ -37,6 +38,7 @@ from core.web import (
 )
 from pos.printing.preview import receipt_html
 from pos.printing.services import jobs
+from pos.schemas import UncountedCloseForm
 from pos.services import dashboard, receipts, sales, shifts, totals
 
 bp = Blueprint(
@@ -213,7 +215,42 @@ def reprint(sale_no: str) -> Response:
 @office_bp.get("/shifts", endpoint="shifts")
 @roles_required(Role.SUPERVISOR)
 def shift_list() -> str:
-    return render_template("pos/shifts.html", shifts=shifts.recent_shifts(db_session()))
+    """The latest shifts; open ones of an earlier business day first, each with its close as
+    not counted (未清点)."""
+    session = db_session()
+    stale = shifts.stale_shifts(session, at=now(), tz=settings().tz)
+    return render_template(
+        "pos/shifts.html",
+        shifts=shifts.recent_shifts(session),
+        stale=stale,
+        stale_ids={s.id for s in stale},
+        uncounted=shifts.UNCOUNTED,
+    )
+
+
+@office_bp.post("/shifts/<int:shift_id>/close-uncounted")
+@roles_required(Role.SUPERVISOR)
+def shift_close_uncounted(shift_id: int) -> Response:
+    """Close a stale shift without a count; its Z report says 未清点."""
+    session = db_session()
+    try:
+        data = read_form(UncountedCloseForm, request.form)
+        closed = shifts.close_uncounted(
+            session,
+            shifts.get_shift(session, shift_id),
+            reason=data.reason,
+            at=now(),
+            actor=current_actor(),
+            settings=settings(),
+        )
+    except DomainError as exc:
+        session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("office.shifts"))
+    session.commit()
+    jobs.deliver(app_state().db, closed.report.id, settings(), at=now())
+    flash(f"班次 {shift_id} 已按“{shifts.UNCOUNTED}”关闭（Z{closed.shift.z_number:05d}）", "ok")
+    return redirect(url_for("office.shift", shift_id=shift_id))
 
 
 @office_bp.get("/shifts/<int:shift_id>")

@@ -255,8 +255,11 @@ def adjust(
     actor: Actor,
     keys: DataKeys,
     business_date: date | None = None,
+    idem_key: str | None = None,
 ) -> int:
-    """A bureau user's credit (positive) or debit (negative) of one wallet, with a reason."""
+    """A bureau user's credit (positive) or debit (negative) of one wallet, with a reason (the
+    dual control around it is `cards.services.adjustments`). A replayed `idem_key` posts
+    nothing more."""
     reason = reason.strip()
     if not reason:
         raise ValidationError("调整必须填写原因")
@@ -270,7 +273,7 @@ def adjust(
         amount=amount,
         book=BOOK_ADJUSTMENT,
         business_date=business_date or local_date(at, tz),
-        idem_key=None,
+        idem_key=idem_key,
         memo=reason,
         at=at,
         actor=actor,

@@ -200,6 +200,7 @@ def shift_report(session: Session, shift: Shift, *, settings: Settings, at: date
         variance=Money(shift.variance_fen) if shift.variance_fen is not None else None,
         reason=shift.variance_reason or None,
         seal=shift.z_seal if closed else None,
+        uncounted=closed and shift.counted_cash_fen is None,
         report="Z" if closed else "X",
         at=at,
         footer=settings.printer.footer,

@@ -2,7 +2,7 @@
 named chains
 
 Revision ID: cards_0600_keyed_chain
-Revises: cards_0500_card_history
+Revises: cards_0620_adjustments
 Create Date: 2026-12-12
 
 Until now each transaction's hash was a plain SHA-256 that anyone able to write the database
@@ -35,7 +35,7 @@ from core.db_migrations import append_only, append_only_except, drop_table_guard
 from core.keys import PURPOSE_LEDGER_SEAL, DataKeyError, DataKeys
 
 revision: str = "cards_0600_keyed_chain"
-down_revision: str | Sequence[str] | None = "cards_0500_card_history"
+down_revision: str | Sequence[str] | None = "cards_0620_adjustments"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
