@@ -28,6 +28,7 @@ from pos import migrate
 from pos.app import create_app
 
 ACTOR = Actor(None, "bench")
+BENCH_KEYS = DataKeys.from_text(new_key_text())  # a throwaway store's key
 
 
 def main() -> None:
@@ -40,7 +41,7 @@ def main() -> None:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         db = Database(url)
         migrate.upgrade(db.engine)
-        cipher = FieldCipher(DataKeys.from_text(new_key_text()))
+        cipher = FieldCipher(BENCH_KEYS)
         with db.transaction() as session:
             for n in range(args.people):
                 session.add(
@@ -57,7 +58,14 @@ def main() -> None:
             cards = services.issue_all(session, at=at, actor=ACTOR)
             account = cards[2].account_id
             ledger.adjust(
-                session, account, Money(1_000_000), reason="bench", at=at, tz=UTC, actor=ACTOR
+                session,
+                account,
+                Money(1_000_000),
+                reason="bench",
+                at=at,
+                tz=UTC,
+                actor=ACTOR,
+                keys=BENCH_KEYS,
             )
             for n in range(500):  # a long history on the card we page
                 ledger.debit_for_sale(
@@ -68,6 +76,7 @@ def main() -> None:
                     at=at - timedelta(hours=500 - n),
                     tz=UTC,
                     actor=ACTOR,
+                    keys=BENCH_KEYS,
                 )
             services.replace_card(session, cards[0].card_no, at=at, actor=ACTOR)
             services.freeze_card(session, cards[1].card_no, reason="bench", at=at, actor=ACTOR)

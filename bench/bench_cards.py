@@ -128,21 +128,25 @@ def main() -> None:
 
     t = time.perf_counter()
     with db.transaction() as session:
-        outcome = topup.run_topup(session, settings, Month(2026, 11), at=at, actor=actor)
+        outcome = topup.run_topup(
+            session, settings, Month(2026, 11), at=at, actor=actor, keys=BENCH_KEYS
+        )
         assert outcome.run is not None
         people = outcome.run.people
     print(f"top-up of {people} accounts: {time.perf_counter() - t:.2f}s")
 
     t = time.perf_counter()
     with db.transaction() as session:
-        again = topup.run_topup(session, settings, Month(2026, 11), at=at, actor=actor)
+        again = topup.run_topup(
+            session, settings, Month(2026, 11), at=at, actor=actor, keys=BENCH_KEYS
+        )
     print(
         f"second top-up run, same month (credits {again.preview.people}): {time.perf_counter() - t:.2f}s"
     )
 
     t = time.perf_counter()
     with db.session() as session:
-        result = verify_ledger(session)
+        result = verify_ledger(session, BENCH_KEYS)
     print(f"ledger verify: {time.perf_counter() - t:.2f}s ({result.summary})")
 
     with db.session(write=False) as session:

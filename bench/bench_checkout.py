@@ -101,6 +101,7 @@ def setup(db: Database, settings: Settings) -> tuple[list[str], list[str], list[
                 at=now,
                 tz=settings.tz,
                 actor=ACTOR,
+                keys=BENCH_KEYS,
             )
         tokens = []
         for t in range(TERMINALS):

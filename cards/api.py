@@ -19,7 +19,7 @@ from cards.services import adjustments, cards, fund_statement, ledger
 from cards.services.clothing import clothing_status
 from core.auth import Role
 from core.money import Money
-from core.web import ApiBlueprint, current_actor, db_session, now, settings
+from core.web import ApiBlueprint, current_actor, data_keys, db_session, now, settings
 
 api = ApiBlueprint("cards_api", __name__, tag="cards")
 
@@ -94,6 +94,7 @@ def make_adjustment(body: AdjustmentIn) -> tuple[Response, int]:
         at=now(),
         tz=settings().tz,
         actor=current_actor(),
+        keys=data_keys(),
         client_ref=ref,
         address=request.remote_addr or "",
     )
@@ -118,6 +119,7 @@ def approve_adjustment(adjustment_id: int) -> AdjustmentAnswer:
         at=now(),
         tz=settings().tz,
         actor=current_actor(),
+        keys=data_keys(),
         address=request.remote_addr or "",
     )
     session.commit()

@@ -252,7 +252,14 @@ def topup(month: str, dry_run: bool) -> None:
             bar.update(1)
 
         outcome = topup_service.run_topup(
-            session, settings, period, at=at, actor=context.actor, dry_run=dry_run, progress=step
+            session,
+            settings,
+            period,
+            at=at,
+            actor=context.actor,
+            keys=context.keys,
+            dry_run=dry_run,
+            progress=step,
         )
         for earlier in outcome.due:
             click.echo(
@@ -291,6 +298,11 @@ def expire() -> None:
         return
     with context.transaction() as session:
         result = expire_credit(
-            session, settings, topup_preview.month_of(at, settings), at=at, actor=context.actor
+            session,
+            settings,
+            topup_preview.month_of(at, settings),
+            at=at,
+            actor=context.actor,
+            keys=context.keys,
         )
     click.echo(f"已过期 {result.accounts} 个账户，合计 {result.amount.format()}")

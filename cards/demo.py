@@ -120,7 +120,7 @@ def load(session: Session, settings: Settings, *, keys: DataKeys, at: datetime) 
     )
     month = Month.of(at, settings.tz)
     run = topup.prepare_run(session, settings, month, at=at, actor=actor)
-    topup.approve_and_post(session, settings, run, at=at, actor=actor)
+    topup.approve_and_post(session, settings, run, at=at, actor=actor, keys=keys)
     lines = [
         f"救助对象：{len(people)} 人，已发卡 {len(issued)} 张；"
         f"{month} 补贴已入账 {run.people} 人，合计 {Money(run.amount_fen).format()}",

@@ -189,24 +189,35 @@ class RosterImport(Base):
 # --- the ledger ------------------------------------------------------------------------------
 
 
+BUREAU_CHAIN = "bureau"  # the programme's one chain today; issue [12] adds one per store
+
+
 class LedgerHead(Base):
-    """One row: the last transaction of the hash chain. Locked by every ledger write, so the
-    chain is a single line even with many terminals (PostgreSQL: SELECT ... FOR UPDATE)."""
+    """One row per hash chain (`chain`, today only "bureau"): its last transaction. Locked by
+    every write to that chain, so the chain is a single line even with many terminals
+    (PostgreSQL: SELECT ... FOR UPDATE)."""
 
     __tablename__ = "ledger_head"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    chain: Mapped[str] = mapped_column(String(32), unique=True, default=BUREAU_CHAIN)
     seq: Mapped[int] = mapped_column(Integer, default=0)
+    # The public id (`DataKeys.key_id`, not a secret) of the key the chain is hashed under;
+    # "" until the first transaction. A process holding another key is refused, not let write.
+    key_id: Mapped[str] = mapped_column(String(16), default="")
     hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class LedgerTransaction(Base):
-    """One balanced ledger transaction; its postings sum to zero. Append-only."""
+    """One balanced ledger transaction; its postings sum to zero. Append-only, but for its
+    `prev_hash` and `hash` (keyed HMACs, re-keyed by `charity keys rotate`). `seq` counts
+    within its `chain`."""
 
     __tablename__ = "ledger_txn"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    chain: Mapped[str] = mapped_column(String(32), default=BUREAU_CHAIN)
+    seq: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16), index=True)
     business_date: Mapped[date] = mapped_column(Date, index=True)
     period: Mapped[str] = mapped_column(String(7), default="")
@@ -222,6 +233,7 @@ class LedgerTransaction(Base):
         CheckConstraint(
             "kind IN ('topup', 'purchase', 'refund', 'expiry', 'adjustment')", name="kind"
         ),
+        UniqueConstraint("chain", "seq"),
     )
 
 

@@ -74,6 +74,46 @@ def drop_append_only(*tables: str, function: str) -> None:
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
 
 
+def append_only_except(table: str, *, guarded: Sequence[str], function: str, message: str) -> None:
+    """Like `append_only` for one table, but an UPDATE that sets none of the `guarded` columns
+    passes (the ledger's keyed hashes are re-keyed by `charity keys rotate`; nothing else of a
+    transaction ever changes). Same trigger names as `append_only`, so `drop_append_only` undoes
+    it. A new column of `table` must join `guarded` in the migration that adds it.
+
+    PostgreSQL: the trigger `<table>_append_only` (BEFORE DELETE OR UPDATE OF guarded columns)
+    calls `function()`, which must exist (made by `append_only`). SQLite: `<table>_no_update`
+    (BEFORE UPDATE OF guarded columns) and `<table>_no_delete`."""
+    _checked(function, table, *guarded)
+    text = message.replace("'", "''")
+    columns = ", ".join(guarded)
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        op.execute(
+            f"CREATE TRIGGER {table}_append_only BEFORE DELETE OR UPDATE OF {columns} "
+            f"ON {table} FOR EACH ROW EXECUTE FUNCTION {function}()"
+        )
+    elif dialect == "sqlite":
+        op.execute(
+            f"CREATE TRIGGER {table}_no_update BEFORE UPDATE OF {columns} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{text}'); END"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{text}'); END"
+        )
+
+
+def drop_table_guard(table: str) -> None:
+    """Drop one table's append-only triggers, keeping the shared PostgreSQL function."""
+    _checked(table)
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+    elif dialect == "sqlite":
+        for action in ("update", "delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+
+
 def outside_transaction(connection: Connection, statement: str) -> None:
     """Run a statement on the DBAPI connection itself, outside SQLAlchemy's transaction (SQLite
     ignores `PRAGMA foreign_keys` inside one, and VACUUM refuses to run in one)."""

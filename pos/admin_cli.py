@@ -63,7 +63,8 @@ def keys() -> None:
 @keys.command("rotate")
 @click.option("--new-key-stdin", is_flag=True, help="从标准输入读取新密钥（一行 base64）")
 def rotate(new_key_stdin: bool) -> None:
-    """用新密钥重新加密并重建索引：所有身份证号与电话，一个事务内完成（全做或全不做）。
+    """用新密钥重新加密并重建索引：所有身份证号与电话，并为账本哈希链重新加封，一个事务内
+    完成（全做或全不做；账本链在旧密钥下核对不通过时拒绝）。
 
     需要旧密钥：当前配置的 security.data_key（或 CHARITY_DATA_KEY）。新密钥（32 字节随机数的
     base64）从 --new-key-stdin 或环境变量 CHARITY_NEW_DATA_KEY 读取。完成后把配置改为新密钥
@@ -82,7 +83,7 @@ def rotate(new_key_stdin: bool) -> None:
         f"已用新密钥（编号 {new.key_id}）重新加密 {done.people} 名救助对象、{done.proxies} 名"
         f"代领人的身份证号与电话（原密钥编号 {old.key_id}"
         + (f"；{done.already} 条已是新密钥" if done.already else "")
-        + "）。"
+        + f"），账本哈希链 {done.ledger_txns} 笔交易已用新密钥重新加封。"
     )
     settings = context.settings
     if not settings.security.data_key:  # a demo store's key file: it follows by itself

@@ -23,6 +23,7 @@ from core.web import (
     app_state,
     bearer_token,
     current_actor,
+    data_keys,
     db_session,
     now,
     settings,
@@ -216,6 +217,7 @@ def create_sale(body: SaleIn) -> ResponseReturnValue:
         terminal=_terminal(),
         settings=settings(),
         allowance=cards_hooks.current().clothing_allowance,
+        keys=data_keys(),
     )
     if result.replayed or result.receipt is None:
         return SaleOut.of(result.sale).model_dump(mode="json"), 200
@@ -252,7 +254,13 @@ def refund_sale(sale_no: str, body: RefundIn) -> RefundOut:
         void=body.void,
     )
     result = refunds.refund(
-        session, sale_no, request, at=now(), actor=current_actor(), settings=settings()
+        session,
+        sale_no,
+        request,
+        at=now(),
+        actor=current_actor(),
+        settings=settings(),
+        keys=data_keys(),
     )
     session.commit()
     return RefundOut.of(result, _deliver(result.slip.id))

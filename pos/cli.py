@@ -12,6 +12,7 @@ import sys
 import click
 
 from cards import cli as cards_cli
+from cards.services.seals import parse_seal
 from clothing_exchange import cli as clothing_cli
 from core import accounts
 from core.auth import Role
@@ -239,13 +240,39 @@ ledger.add_command(cards_cli.expire)
 
 
 @ledger.command("verify")
-def ledger_verify() -> None:
-    """核对每个余额与库存都等于其分录之和，每笔交易借贷平衡，哈希链完整。"""
-    from pos.services.verify import verify_all
+@click.option(
+    "--seal",
+    "seal_texts",
+    multiple=True,
+    metavar="SEQ:HASH",
+    help="核对账本到这个封印（Z 报表、月结打印的）为止未被改动；可给多个",
+)
+@click.option(
+    "--seal-key-stdin",
+    is_flag=True,
+    help="封印是换密钥（charity keys rotate）之前打印的：从标准输入读取当时的密钥（一行 base64）",
+)
+def ledger_verify(seal_texts: tuple[str, ...], seal_key_stdin: bool) -> None:
+    """核对每个余额与库存都等于其分录之和，每笔交易借贷平衡，哈希链在密钥下完整，
+    销售与退货的卡支付等于账本分录，每个账户每月只充值一次；--seal 核对封印。"""
+    from pos.services.verify import closed_months_check, verify_all
 
+    seals = [parse_seal(text) for text in seal_texts]
+    seal_keys = None
+    if seal_key_stdin:
+        line = sys.stdin.readline() if sys.stdin is not None and not sys.stdin.closed else ""
+        if not line.strip():
+            fail("错误：--seal-key-stdin：标准输入是空的，应为一行封印当时的密钥（base64）")
+        seal_keys = DataKeys.from_text(line, what="--seal-key-stdin 的密钥")
     context = cli_context()
     with context.db.session() as session:
-        problems, checked = verify_all(session)
+        problems, checked = verify_all(
+            session,
+            context.keys,
+            seals=seals,
+            seal_keys=seal_keys,
+            extra_checks=[closed_months_check(context.settings, report_cli.app_hooks())],
+        )
     for line in checked:
         click.echo(line)
     if problems:

@@ -65,6 +65,8 @@ class Shift(Base):
     z_number: Mapped[int | None] = mapped_column(unique=True, default=None)
     # The frozen Z report: amounts as text, counts as integers (pos.services.shifts)
     z_report: Mapped[dict[str, str | int] | None] = mapped_column(JSON, default=None)
+    # The ledger's seal at the close (`SEQ:HASH`, cards.services.seals), printed on the Z report
+    z_seal: Mapped[str | None] = mapped_column(String(96), default=None)
 
     @property
     def opening_float(self) -> Money:

@@ -16,7 +16,8 @@ from core.export import write_xlsx
 from core.periods import Month
 
 
-def _hooks() -> CardsHooks:
+def app_hooks() -> CardsHooks:
+    """What the app hands cards (sales and clothing figures), for the command line."""
     from pos.app import build_hooks  # the composition root (imports Flask: only when needed)
 
     return build_hooks(cli_context().settings)
@@ -36,7 +37,7 @@ def fund_report(month: str, xlsx_path: str | None, fmt: str) -> None:
     settings = context.settings
     period = fund_statement.report_month(month, at=context.now(), settings=settings)
     target: Path | None = output_xlsx(xlsx_path) if xlsx_path is not None else None
-    hooks = _hooks()
+    hooks = app_hooks()
     with context.db.session() as session:
         statement = fund_statement.fund_statement(session, settings, period, hooks)
     if target is not None:
@@ -66,7 +67,7 @@ def close(month: str) -> None:
     context = cli_context()
     settings = context.settings
     period = Month.parse(month)
-    hooks = _hooks()
+    hooks = app_hooks()
     with context.transaction() as session:
         outcome = month_close.close_month(
             session, settings, period, hooks, at=context.now(), actor=context.actor

@@ -359,6 +359,7 @@ class ShiftOut(ApiModel):
     stale: bool  # open, and of an earlier business day: to be closed before the next sale
     uncounted: bool  # closed by a supervisor without a cash count (未清点)
     receipt: ReceiptOut | None = None
+    seal: str | None = None  # the ledger's seal at the close (`SEQ:HASH`), printed on the Z
 
     @classmethod
     def of(
@@ -388,6 +389,7 @@ class ShiftOut(ApiModel):
             stale=stale,
             uncounted=shift.status == "closed" and shift.counted_cash_fen is None,
             receipt=receipt,
+            seal=shift.z_seal,
         )
 
 

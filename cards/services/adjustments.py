@@ -24,6 +24,7 @@ from core import audit
 from core.auth import Actor, Role, StaffUser
 from core.config import AllowanceSettings
 from core.errors import Conflict, Forbidden, InsufficientBalance, NotFound, ValidationError
+from core.keys import DataKeys
 from core.money import Money
 
 MAX_ADJUSTMENT = Money(1_000_000)  # ¥10,000.00 in one adjustment: anything above is a slip
@@ -117,6 +118,7 @@ def make_adjustment(
     at: datetime,
     tz: tzinfo,
     actor: Actor,
+    keys: DataKeys,
     client_ref: str | None = None,
     address: str = "",
 ) -> Adjustment:
@@ -158,7 +160,7 @@ def make_adjustment(
             raise
         return _replay(existing, account_id, amount, reason)
     if not needs_approval(allowance, amount):
-        _post(session, adjustment, at=at, tz=tz, actor=actor)
+        _post(session, adjustment, at=at, tz=tz, actor=actor, keys=keys)
     audit.record(
         session,
         "adjustment",
@@ -172,7 +174,13 @@ def make_adjustment(
 
 
 def _post(
-    session: Session, adjustment: Adjustment, *, at: datetime, tz: tzinfo, actor: Actor
+    session: Session,
+    adjustment: Adjustment,
+    *,
+    at: datetime,
+    tz: tzinfo,
+    actor: Actor,
+    keys: DataKeys,
 ) -> None:
     adjustment.txn_id = ledger.adjust(
         session,
@@ -182,6 +190,7 @@ def _post(
         at=at,
         tz=tz,
         actor=actor,
+        keys=keys,
         idem_key=f"adjustment:{adjustment.id}",
     )
     adjustment.status = "posted"
@@ -215,6 +224,7 @@ def approve_adjustment(
     at: datetime,
     tz: tzinfo,
     actor: Actor,
+    keys: DataKeys,
     address: str = "",
 ) -> Adjustment:
     """A second bureau user approves a pending adjustment: it is posted now (dated today), the
@@ -226,7 +236,7 @@ def approve_adjustment(
     adjustment.decided_at = at
     adjustment.decided_by_id = actor.user_id
     adjustment.decided_by = actor.name
-    _post(session, adjustment, at=at, tz=tz, actor=actor)
+    _post(session, adjustment, at=at, tz=tz, actor=actor, keys=keys)
     audit.record(
         session,
         "adjustment_approve",

@@ -16,6 +16,7 @@ from cards.services.ledger import PostingKey
 from core.auth import Actor
 from core.config import Settings
 from core.errors import Conflict
+from core.keys import DataKeys
 from core.money import Money
 from core.periods import Month, local_date
 
@@ -30,7 +31,13 @@ class ExpiryResult:
 
 
 def expire(
-    session: Session, settings: Settings, month: Month, *, at: datetime, actor: Actor
+    session: Session,
+    settings: Settings,
+    month: Month,
+    *,
+    at: datetime,
+    actor: Actor,
+    keys: DataKeys,
 ) -> ExpiryResult:
     """Under `unspent = "expire"`, move credit older than `expire_after_months` (as of the start
     of `month`) to the lapsed book. Spending is oldest first, so what a wallet keeps is at most
@@ -82,6 +89,7 @@ def expire(
     txn = ledger.append_txn(
         session,
         head,
+        keys=keys,
         kind="expiry",
         business_date=local_date(at, settings.tz),
         period=str(month),

@@ -5,8 +5,9 @@ Rules held here:
 - the cached `account.balance_fen` moves in the same database transaction as its postings, by a
   conditional UPDATE (`... WHERE balance_fen >= :amount`, rowcount checked), so no balance goes
   below zero even with many terminals paying from one account at once;
-- every transaction carries the hash of the one before (a chain over `seq`), and its own hash
-  covers its postings, so a silent edit is detectable (`cards.services.verify`);
+- every transaction carries the hash of the one before (a chain over `seq`), and its own hash,
+  an HMAC under a key never stored in the database, covers its columns and postings, so a silent
+  edit is detectable (`cards.services.chain`, `cards.services.verify`);
 - postings and transactions are never updated or deleted (database triggers refuse it);
 - a transaction is booked on its business date: the day of `at` in the store's timezone `tz`;
   nothing is booked on or before the end of a closed month (`MonthClosed`; a correction is a new
@@ -18,27 +19,27 @@ How a wallet's postings read for people is `cards.services.statement`.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, tzinfo
+from collections.abc import Sequence
+from datetime import date, datetime, tzinfo
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, func, select, text
 from sqlalchemy.orm import Session
 
 from cards.models import Account, Beneficiary, LedgerHead, LedgerTransaction, MonthClose, Posting
+from cards.services.chain import GENESIS as GENESIS
+from cards.services.chain import PostingKey as PostingKey
+from cards.services.chain import lock_head as lock_head
+from cards.services.chain import txn_hash
 from core.auth import Actor
 from core.errors import Conflict, InsufficientBalance, NotFound, ValidationError
+from core.keys import DataKeys
 from core.money import Money
 from core.periods import local_date
 
-GENESIS = "0" * 64
 BOOK_SALES = "sales"
 BOOK_LAPSED = "lapsed"
 BOOK_ADJUSTMENT = "adjustment"
-
-# One posting as the chain hashes it: (wallet, book, signed fen); exactly one of the first two.
-PostingKey = tuple[int | None, str | None, int]
 
 
 class MonthClosed(Conflict):
@@ -70,69 +71,14 @@ def fund_book(category: str) -> str:
     return f"fund:{category}"
 
 
-# --- the chain -------------------------------------------------------------------------------
-
-
-def lock_head(session: Session) -> LedgerHead:
-    """The chain's head, locked for this transaction (PostgreSQL: FOR UPDATE; SQLite already
-    holds the write lock from BEGIN IMMEDIATE). Every ledger write takes it first."""
-    query = select(LedgerHead).where(LedgerHead.id == 1).with_for_update()
-    head = session.scalar(query)
-    if head is None:
-        session.execute(
-            text(
-                "INSERT INTO ledger_head (id, seq, hash) VALUES (1, 0, :h) "
-                "ON CONFLICT (id) DO NOTHING"
-            ),
-            {"h": GENESIS},
-        )
-        head = session.scalar(query.execution_options(populate_existing=True))
-        assert head is not None
-    return head
-
-
-def _posting_key(account_id: int | None, book: str | None, amount_fen: int) -> str:
-    return f"a{account_id}:{amount_fen}" if account_id is not None else f"b{book}:{amount_fen}"
-
-
-def txn_hash(
-    *,
-    prev_hash: str,
-    seq: int,
-    kind: str,
-    business_date: date,
-    period: str,
-    idem_key: str | None,
-    memo: str,
-    at: datetime,
-    actor_name: str,
-    postings: Iterable[PostingKey],
-) -> str:
-    """The hash of a transaction: the previous hash, its fields, its postings (sorted)."""
-    digest = hashlib.sha256()
-    header = "|".join(
-        [
-            prev_hash,
-            str(seq),
-            kind,
-            business_date.isoformat(),
-            period,
-            idem_key or "",
-            memo,
-            at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds"),
-            actor_name,
-        ]
-    )
-    digest.update(header.encode("utf-8"))
-    for key in sorted(_posting_key(*p) for p in postings):
-        digest.update(b"\n" + key.encode("utf-8"))
-    return digest.hexdigest()
+# --- the chain (cards.services.chain) -------------------------------------------------------
 
 
 def append_txn(
     session: Session,
     head: LedgerHead,
     *,
+    keys: DataKeys,
     kind: str,
     business_date: date,
     period: str = "",
@@ -142,25 +88,20 @@ def append_txn(
     actor: Actor,
     postings: Sequence[PostingKey],
 ) -> LedgerTransaction:
-    """Append a transaction row (postings are written by the caller), move the locked head."""
+    """Append a transaction row (postings are written by the caller) to the locked head's
+    chain, its hash keyed by `keys`, and move the head."""
     if sum(p[2] for p in postings) != 0:
         raise ValueError("ledger transaction does not balance")
     refuse_closed(session, business_date)
-    seq = head.seq + 1
-    digest = txn_hash(
-        prev_hash=head.hash,
-        seq=seq,
-        kind=kind,
-        business_date=business_date,
-        period=period,
-        idem_key=idem_key,
-        memo=memo,
-        at=at,
-        actor_name=actor.name,
-        postings=postings,
-    )
+    if head.key_id and head.key_id != keys.key_id:
+        raise Conflict(
+            f"账本已用密钥（编号 {head.key_id}）加封，本程序用的是编号 {keys.key_id} 的密钥："
+            "数据密钥更换后请用新密钥重启服务（未做任何改动）"
+        )
+    head.key_id = keys.key_id
     txn = LedgerTransaction(
-        seq=seq,
+        chain=head.chain,
+        seq=head.seq + 1,
         kind=kind,
         business_date=business_date,
         period=period,
@@ -170,11 +111,11 @@ def append_txn(
         actor_id=actor.user_id,
         actor_name=actor.name,
         prev_hash=head.hash,
-        hash=digest,
     )
+    txn.hash = txn_hash(keys, txn, postings)
     session.add(txn)
-    head.seq = seq
-    head.hash = digest
+    head.seq = txn.seq
+    head.hash = txn.hash
     session.flush()
     return txn
 
@@ -222,6 +163,7 @@ def refresh_balances(session: Session) -> None:
 def post_simple(
     session: Session,
     *,
+    keys: DataKeys,
     kind: str,
     account_id: int,
     amount: Money,
@@ -250,6 +192,7 @@ def post_simple(
     txn = append_txn(
         session,
         head,
+        keys=keys,
         kind=kind,
         business_date=business_date,
         period=period,
@@ -288,6 +231,7 @@ def debit_for_sale(
     at: datetime,
     tz: tzinfo,
     actor: Actor,
+    keys: DataKeys,
 ) -> int:
     """Pay `amount` of a sale from a wallet; the ledger transaction id. InsufficientBalance if
     the balance does not cover it (nothing changes then). Replaying a sale_no is a no-op."""
@@ -295,6 +239,7 @@ def debit_for_sale(
         raise ValidationError(f"扣款金额必须大于零：{amount}")
     return post_simple(
         session,
+        keys=keys,
         kind="purchase",
         account_id=account_id,
         amount=-amount,
@@ -317,12 +262,14 @@ def credit_refund(
     at: datetime,
     tz: tzinfo,
     actor: Actor,
+    keys: DataKeys,
 ) -> int:
     """Return `amount` of a refunded sale to the wallet; the ledger transaction id."""
     if amount.fen <= 0:
         raise ValidationError(f"退款金额必须大于零：{amount}")
     return post_simple(
         session,
+        keys=keys,
         kind="refund",
         account_id=account_id,
         amount=amount,
@@ -344,6 +291,7 @@ def adjust(
     at: datetime,
     tz: tzinfo,
     actor: Actor,
+    keys: DataKeys,
     business_date: date | None = None,
     idem_key: str | None = None,
 ) -> int:
@@ -357,6 +305,7 @@ def adjust(
         raise ValidationError("调整金额不能为零")
     return post_simple(
         session,
+        keys=keys,
         kind="adjustment",
         account_id=account_id,
         amount=amount,

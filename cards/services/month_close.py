@@ -15,30 +15,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cards.hooks import CardsHooks
-from cards.models import LedgerTransaction, MonthClose
+from cards.models import MonthClose
 from cards.services.fund_statement import FundStatement, compute_statement, stored_close
+from cards.services.seals import seal_through
 from core import audit
 from core.auth import Actor
 from core.config import Settings
 from core.errors import ValidationError
 from core.periods import Month, local_date
 
-SHORT_HASH = 16
-GENESIS_SEAL = f"0:{'0' * SHORT_HASH}"
-
 
 def seal_at(session: Session, last_day: date) -> str:
     """`SEQ:HASH` of the last ledger transaction dated on or before `last_day` (by chain
-    sequence), or `0:000...` when there is none."""
-    row = session.execute(
-        select(LedgerTransaction.seq, LedgerTransaction.hash)
-        .where(LedgerTransaction.business_date <= last_day)
-        .order_by(LedgerTransaction.seq.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return GENESIS_SEAL
-    return f"{row.seq}:{row.hash[:SHORT_HASH]}"
+    sequence), or `0:000...` when there is none (`cards.services.seals` makes and checks it)."""
+    return str(seal_through(session, last_day))
 
 
 @dataclass(frozen=True)

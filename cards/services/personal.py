@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cards.models import Beneficiary, Proxy
+from cards.services import chain
 from cards.services.text import (
     mask_id_number,
     mask_name,
@@ -198,14 +199,17 @@ class Rotation:
     people: int
     proxies: int
     already: int  # rows found already under the new key (a rotation run again)
+    ledger_txns: int = 0  # ledger transactions re-hashed under the new key
 
 
 def rotate_keys(
     session: Session, *, old: DataKeys, new: DataKeys, actor: Actor, at: datetime
 ) -> Rotation:
     """Re-encrypt and re-index every person's ID number and phone and every proxy's phone under
-    `new`, in the caller's transaction (all or nothing). Values already under `new` are left
-    as they are; a value under any other key than `old` refuses the whole rotation."""
+    `new`, and re-key the ledger's hash chains, in the caller's transaction (all or nothing).
+    Values already under `new` are left as they are; a value under any other key than `old`,
+    or a chain that does not hold under `old`, refuses the whole rotation."""
+    rekeyed = chain.rekey(session, old=old, new=new)
     before, after = FieldCipher(old), FieldCipher(new)
     people = proxies = already = 0
     rows = session.execute(
@@ -244,11 +248,19 @@ def rotate_keys(
         actor=actor,
         at=at,
         subject="data_key",
-        detail={"from": old.key_id, "to": new.key_id, "people": people, "proxies": proxies},
+        detail={
+            "from": old.key_id,
+            "to": new.key_id,
+            "people": people,
+            "proxies": proxies,
+            "ledger_txns": rekeyed.transactions,
+        },
     )
     session.flush()
     session.expire_all()
-    return Rotation(people=people, proxies=proxies, already=already)
+    return Rotation(
+        people=people, proxies=proxies, already=already, ledger_txns=rekeyed.transactions
+    )
 
 
 def _decrypt(before: FieldCipher, after: FieldCipher, token: str, field: str) -> str:

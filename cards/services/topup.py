@@ -31,6 +31,7 @@ from cards.services.topup_preview import TopUpPreview, eligible, preview
 from core.auth import Actor
 from core.config import Settings
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from core.keys import DataKeys
 from core.periods import Month, local_date
 
 
@@ -99,6 +100,7 @@ def approve_run(
     *,
     at: datetime,
     actor: Actor,
+    keys: DataKeys,
     progress: Callable[[str], None] | None = None,
 ) -> TopUpRun:
     """A second bureau user approves a prepared run, which is then posted."""
@@ -115,7 +117,9 @@ def approve_run(
     )
     if same:
         raise Forbidden("充值批次须由另一位民政局工作人员审批，准备人不能自己审批")
-    return approve_and_post(session, settings, run, at=at, actor=actor, progress=progress)
+    return approve_and_post(
+        session, settings, run, at=at, actor=actor, keys=keys, progress=progress
+    )
 
 
 def approve_and_post(
@@ -125,6 +129,7 @@ def approve_and_post(
     *,
     at: datetime,
     actor: Actor,
+    keys: DataKeys,
     progress: Callable[[str], None] | None = None,
 ) -> TopUpRun:
     """Record `actor` as the run's approver and post it if its month has begun (else it stays
@@ -136,11 +141,11 @@ def approve_and_post(
         run.status = "approved"
         session.flush()
         return run
-    return post_run(session, settings, run, at=at, actor=actor, progress=progress)
+    return post_run(session, settings, run, at=at, actor=actor, keys=keys, progress=progress)
 
 
 def post_due_runs(
-    session: Session, settings: Settings, *, at: datetime, actor: Actor
+    session: Session, settings: Settings, *, at: datetime, actor: Actor, keys: DataKeys
 ) -> list[TopUpRun]:
     """Post every approved run whose month has begun by `at` (store time), oldest first."""
     posted = []
@@ -149,7 +154,7 @@ def post_due_runs(
     ).all()
     for run in runs:
         if month_begun(settings, Month.parse(run.month), at):
-            posted.append(post_run(session, settings, run, at=at, actor=actor))
+            posted.append(post_run(session, settings, run, at=at, actor=actor, keys=keys))
     return posted
 
 
@@ -177,6 +182,7 @@ def post_run(
     *,
     at: datetime,
     actor: Actor,
+    keys: DataKeys,
     progress: Callable[[str], None] | None = None,
 ) -> TopUpRun:
     """Credit the run's lines, in one ledger transaction (set-based): each line's account and
@@ -190,7 +196,7 @@ def post_run(
     if run.status not in ("prepared", "approved"):
         raise Conflict(f"充值批次 #{run.id} 不是待入账状态")
     step(POST_STEPS[0])
-    expire(session, settings, month, at=at, actor=actor)
+    expire(session, settings, month, at=at, actor=actor, keys=keys)
     step(POST_STEPS[1])
     head = ledger.lock_head(session)
     already = select(TopUpCredit.id).where(
@@ -250,6 +256,7 @@ def post_run(
     txn = ledger.append_txn(
         session,
         head,
+        keys=keys,
         kind="topup",
         business_date=local_date(at, settings.tz),
         period=run.month,
@@ -323,6 +330,7 @@ def run_topup(
     *,
     at: datetime,
     actor: Actor,
+    keys: DataKeys,
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> TopUpOutcome:
@@ -330,12 +338,12 @@ def run_topup(
     prepare a run for whoever is not yet credited, and post it when approval is "single" (with
     "two_person" the run waits for a second user's approval; before its month has begun it
     waits as `approved`)."""
-    due = [] if dry_run else post_due_runs(session, settings, at=at, actor=actor)
+    due = [] if dry_run else post_due_runs(session, settings, at=at, actor=actor, keys=keys)
     shown = preview(session, settings, month)
     if dry_run or shown.people == 0:
         return TopUpOutcome(shown, None, False, due)
     run = prepare_run(session, settings, month, at=at, actor=actor)
     if settings.allowance.approval == "two_person":
         return TopUpOutcome(shown, run, False, due)
-    approve_and_post(session, settings, run, at=at, actor=actor, progress=progress)
+    approve_and_post(session, settings, run, at=at, actor=actor, keys=keys, progress=progress)
     return TopUpOutcome(shown, run, run.status == "posted", due)

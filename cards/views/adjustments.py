@@ -11,7 +11,7 @@ from cards.schemas import RejectForm
 from cards.services import adjustments
 from cards.views.office import BUREAU, bp, done, form, refused
 from core.errors import DomainError
-from core.web import current_actor, db_session, now, roles_required, settings
+from core.web import current_actor, data_keys, db_session, now, roles_required, settings
 
 
 def _queue() -> str:
@@ -44,6 +44,7 @@ def adjustment_approve(adjustment_id: int) -> Response:
             at=now(),
             tz=settings().tz,
             actor=current_actor(),
+            keys=data_keys(),
             address=request.remote_addr or "",
         )
     except DomainError as exc:

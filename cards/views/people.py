@@ -287,6 +287,7 @@ def person_adjust(person_id: int) -> Response:
             at=now(),
             tz=settings().tz,
             actor=current_actor(),
+            keys=data_keys(),
             address=_address(),
         )
     except DomainError as exc:

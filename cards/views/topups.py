@@ -15,7 +15,7 @@ from cards.views.office import BUREAU, bp, done, refused
 from core.errors import DomainError, ValidationError
 from core.forms import read_form
 from core.periods import Month, PeriodError
-from core.web import current_actor, db_session, now, roles_required, settings
+from core.web import current_actor, data_keys, db_session, now, roles_required, settings
 
 
 @bp.route("/topups", methods=["GET", "POST"])
@@ -25,14 +25,16 @@ def topups() -> str | Response:
     config = settings()
     session = db_session()
     if request.method == "POST":  # approved runs whose month has now begun go first
-        topup.post_due_runs(session, config, at=now(), actor=current_actor())
+        topup.post_due_runs(session, config, at=now(), actor=current_actor(), keys=data_keys())
     shown = None
     error = None
     month_text = read_form(TopUpForm, request.values).month or str(Month.of(now(), config.tz))
     if request.method == "POST":
         try:
             month = topup_preview.parse_month(month_text, at=now(), settings=config)
-            outcome = topup.run_topup(session, config, month, at=now(), actor=current_actor())
+            outcome = topup.run_topup(
+                session, config, month, at=now(), actor=current_actor(), keys=data_keys()
+            )
             if outcome.run is None:
                 raise ValidationError(f"{month} 没有尚未充值的符合条件账户")
             return done(_said(outcome.run), url_for("cards.topups"))
@@ -62,7 +64,9 @@ def topups() -> str | Response:
 @roles_required(*BUREAU)
 def topup_approve(run_id: int) -> Response:
     try:
-        run = topup.approve_run(db_session(), settings(), run_id, at=now(), actor=current_actor())
+        run = topup.approve_run(
+            db_session(), settings(), run_id, at=now(), actor=current_actor(), keys=data_keys()
+        )
     except DomainError as exc:
         return refused(exc, url_for("cards.topups"))
     return done(_said(run), url_for("cards.topups"))
@@ -77,7 +81,7 @@ def topup_post(run_id: int) -> Response:
         run = session.get(TopUpRun, run_id)
         if run is None or run.status != "approved":
             raise ValidationError(f"批次 #{run_id} 不是已审批、等待入账的批次")
-        topup.post_run(session, settings(), run, at=now(), actor=current_actor())
+        topup.post_run(session, settings(), run, at=now(), actor=current_actor(), keys=data_keys())
     except DomainError as exc:
         return refused(exc, url_for("cards.topups"))
     return done(_said(run), url_for("cards.topups"))

@@ -134,6 +134,7 @@ class ZReport:
     counted_cash: Money | None = None
     variance: Money | None = None
     reason: str | None = None
+    seal: str | None = None  # the ledger's seal at the close (Z only)
     uncounted: bool = False  # closed by a supervisor without a cash count (未清点)
     report: Literal["X", "Z"] = "Z"
     at: datetime | None = None  # when printed; defaults to closed_at or opened_at

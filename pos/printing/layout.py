@@ -362,6 +362,12 @@ def layout_zreport(report: ZReport, *, width: int, tz: tzinfo) -> Layout:
         ops += columns(label, value, width, bold=bold)
     if report.reason:
         ops += _field("原因" if report.uncounted else "差额原因", report.reason, width)
+    if report.seal:  # never broken across lines: an auditor copies it
+        sealed = clean(f"账本封印：{report.seal}")
+        if width_of(sealed) <= width:
+            ops.append(Text(sealed))
+        else:
+            ops += [Text("账本封印："), Text(cut(clean(report.seal), width))]
     ops.append(rule(width))
     ops += [Text("交班人签字："), Feed(1), Text("店长签字："), Feed(1)]
     if report.footer:

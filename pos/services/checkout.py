@@ -31,6 +31,7 @@ from clothing_exchange.services import claim_for_sale
 from core.auth import Actor
 from core.config import Settings
 from core.errors import Conflict, PaymentMismatch, ValidationError
+from core.keys import DataKeys
 from core.money import Money
 from core.periods import local_date
 from inventory.models import Product
@@ -178,6 +179,7 @@ def checkout(
     terminal: str,
     settings: Settings,
     allowance: ClothingAllowance | None,
+    keys: DataKeys,
 ) -> CheckoutResult:
     """Make one sale with its receipt queued, whole or not at all (the caller commits). A
     `client_ref` seen before, even one a concurrent request is committing at this very moment,
@@ -287,6 +289,7 @@ def checkout(
                 at=at,
                 tz=settings.tz,
                 actor=actor,
+                keys=keys,
             )
         sale.card_balance_after_fen = ledger.balance(session, card.account_id).fen
     session.flush()

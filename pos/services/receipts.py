@@ -199,6 +199,7 @@ def shift_report(session: Session, shift: Shift, *, settings: Settings, at: date
         counted_cash=Money(shift.counted_cash_fen) if shift.counted_cash_fen is not None else None,
         variance=Money(shift.variance_fen) if shift.variance_fen is not None else None,
         reason=shift.variance_reason or None,
+        seal=shift.z_seal if closed else None,
         uncounted=closed and shift.counted_cash_fen is None,
         report="Z" if closed else "X",
         at=at,

@@ -17,6 +17,7 @@ from clothing_exchange.services import release_claims
 from core.auth import Actor
 from core.config import Settings
 from core.errors import Conflict, ValidationError
+from core.keys import DataKeys
 from core.money import Money
 from core.periods import local_date
 from inventory.models import Product
@@ -102,6 +103,7 @@ def refund(
     at: datetime,
     actor: Actor,
     settings: Settings,
+    keys: DataKeys,
 ) -> RefundResult:
     """Return money to the same tenders (card first, up to what the card paid, then cash), goods
     to stock and clothing allowance to the quarter, and queue the refund slip. Never more than was
@@ -186,6 +188,7 @@ def refund(
             at=at,
             tz=settings.tz,
             actor=actor,
+            keys=keys,
         )
     session.flush()
     slip = queue_refund_slip(session, record, settings=settings, at=at, actor=actor)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cards.services.seals import current_seal
 from core.auth import Actor
 from core.config import Settings
 from core.errors import Conflict, NotFound, ValidationError
@@ -208,6 +209,7 @@ def close_shift(
     shift.cash_count = {k: v for k, v in counts.items() if v}
     last = session.scalar(select(func.max(Shift.z_number))) or 0
     shift.z_number = last + 1
+    shift.z_seal = str(current_seal(session))
     shift.z_report = {
         **totals.to_json(),
         "z_number": shift.z_number,
@@ -220,6 +222,7 @@ def close_shift(
         "counted_cash": str(counted),
         "variance": str(variance),
         "reason": reason,
+        "seal": shift.z_seal,
     }
     session.flush()
     report = queue_shift_report(session, shift, settings=settings, at=at, actor=actor)
@@ -262,6 +265,7 @@ def close_uncounted(
     shift.cash_count = None
     last = session.scalar(select(func.max(Shift.z_number))) or 0
     shift.z_number = last + 1
+    shift.z_seal = str(current_seal(session))
     shift.z_report = {
         **totals.to_json(),
         "z_number": shift.z_number,
@@ -271,6 +275,7 @@ def close_uncounted(
         "opened_at": shift.opened_at.isoformat(),
         "closed_at": at.isoformat(),
         "business_date": business_date(shift, settings.tz).isoformat(),
+        "seal": shift.z_seal,
         "counted_cash": UNCOUNTED,
         "variance": UNCOUNTED,
         "uncounted": 1,

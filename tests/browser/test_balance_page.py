@@ -14,7 +14,7 @@ from core.config import Settings
 from core.money import Money
 from core.periods import Month
 from tests.cards.conftest import ACTOR, import_rows, people_with_cards  # noqa: F401 (fixtures)
-from tests.conftest import SHANGHAI, shanghai
+from tests.conftest import SHANGHAI, TEST_KEYS, shanghai
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,12 @@ def card(people_with_cards: list[Card], session: Session, settings: Settings) ->
     for n, (month, day, amount) in enumerate(purchases):
         if n in (0, 2):  # the month's credit on its first day
             topup.run_topup(
-                session, settings, Month(2026, month), at=shanghai(2026, month, 1, 9), actor=ACTOR
+                session,
+                settings,
+                Month(2026, month),
+                at=shanghai(2026, month, 1, 9),
+                actor=ACTOR,
+                keys=TEST_KEYS,
             )
         ledger.debit_for_sale(
             session,
@@ -56,6 +61,7 @@ def card(people_with_cards: list[Card], session: Session, settings: Settings) ->
             at=shanghai(2026, month, day, 15, 30),
             tz=SHANGHAI,
             actor=ACTOR,
+            keys=TEST_KEYS,
         )
         if (month, day) == (11, 12):  # part of that sale comes back the next morning
             ledger.credit_refund(
@@ -67,6 +73,7 @@ def card(people_with_cards: list[Card], session: Session, settings: Settings) ->
                 at=shanghai(2026, 11, 13, 10),
                 tz=SHANGHAI,
                 actor=ACTOR,
+                keys=TEST_KEYS,
             )
     session.commit()
     return card

@@ -24,6 +24,7 @@ def test_card_api_answers_masked_holder_and_balance(people_with_cards, session, 
         at=clock(),
         tz=SHANGHAI,
         actor=ACTOR,
+        keys=TEST_KEYS,
     )
     session.commit()
     answer = api(Role.CASHIER).get(f"/api/v1/cards/{card.card_no}")

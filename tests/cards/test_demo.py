@@ -9,6 +9,7 @@ from cards.models import Account, Beneficiary, Card, Proxy
 from cards.services import cards, roster_file
 from cards.services.verify import verify_ledger
 from tests.cards.conftest import id_number_of
+from tests.conftest import TEST_KEYS
 
 
 def test_demo_loads_valid_people_with_cards_and_credit(session, settings, keys, clock):
@@ -26,7 +27,7 @@ def test_demo_loads_valid_people_with_cards_and_credit(session, settings, keys, 
     assert [p.status for p in people].count("suspended") == 1
     # the suspended person is skipped by the top-up: 39 x 50.00
     assert session.scalar(select(func.sum(Account.balance_fen))) == 39 * 5000
-    assert verify_ledger(session).ok
+    assert verify_ledger(session, TEST_KEYS).ok
     assert "39 人" in lines[0] and len(lines) >= 4
     card_no = lines[2].split()[0]
     assert cards.card_for_payment(session, card_no).status == "active"

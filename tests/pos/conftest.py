@@ -114,6 +114,7 @@ def store(session: Session, settings: Settings, clock: Any) -> Store:
         at=at,
         tz=settings.tz,
         actor=ACTOR,
+        keys=TEST_KEYS,
     )
     session.commit()
     return Store(rice, oil, apples, sweater, card, other, settings)

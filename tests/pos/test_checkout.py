@@ -17,7 +17,7 @@ from core.auth import Role
 from core.money import Money
 from pos.models import Sale
 from pos.services.verify import verify_all
-from tests.conftest import SHANGHAI
+from tests.conftest import SHANGHAI, TEST_KEYS
 from tests.pos.conftest import ACTOR
 
 
@@ -72,7 +72,7 @@ def test_card_sale_pays_the_charity_price(api, store, session) -> None:
     assert body["holder"] == "张*云"
     assert store.balance(session) == Money.parse("3.12")
     assert store.stock(session, store.rice) == Decimal(18)
-    assert verify_all(session)[0] == []
+    assert verify_all(session, TEST_KEYS)[0] == []
 
 
 def test_replay_answers_the_same_sale_and_changes_nothing(api, store, session) -> None:
@@ -304,7 +304,7 @@ def test_refund_is_for_supervisors_and_restores_money_stock_and_allowance(
         "/api/v1/sales", json=sale([{"barcode": store.sweater.barcode}], [], store.card.card_no)
     )
     assert retaken.status_code == 201
-    assert verify_all(session)[0] == []
+    assert verify_all(session, TEST_KEYS)[0] == []
 
 
 def test_partial_refunds_of_weighed_goods_add_up_to_what_was_paid(api, store, session) -> None:
@@ -366,7 +366,7 @@ def test_eight_terminals_paying_from_one_card_never_overdraw(
     assert sorted(results) == [201] * 5 + [422] * 3
     assert store.balance(session) == Money.parse("2.50")
     assert ledger.balance(session, store.card.account_id).fen >= 0
-    assert verify_all(session)[0] == []
+    assert verify_all(session, TEST_KEYS)[0] == []
 
 
 def test_concurrent_replays_of_one_client_ref_make_one_sale(app, api_token, store, session) -> None:

@@ -48,6 +48,7 @@ def test_a_bidi_name_is_stored_and_printed_clean(api, session, settings, clock) 
         at=at,
         tz=settings.tz,
         actor=ACTOR,
+        keys=TEST_KEYS,
     )
     rice = create_product(
         session,

@@ -16,7 +16,7 @@ from core import audit
 from core.auth import Actor, Role
 from core.errors import Conflict, Forbidden, InsufficientBalance, NotFound, ValidationError
 from core.money import Money
-from tests.conftest import SHANGHAI
+from tests.conftest import SHANGHAI, TEST_KEYS
 
 
 @pytest.fixture
@@ -40,6 +40,7 @@ def _make(session, settings, account_id, amount, actor, clock, reason="补发十
         tz=SHANGHAI,
         actor=actor,
         **kw,
+        keys=TEST_KEYS,
     )
 
 
@@ -72,19 +73,23 @@ def test_above_limit_waits_for_a_second_bureau_user(
     assert _balance(session, account_id) == Money.zero()
     assert [a.id for a in adjustments.pending_adjustments(session)] == [made.id]
     with pytest.raises(Forbidden, match="发起人不能自己审批"):
-        adjustments.approve_adjustment(session, made.id, at=clock(), tz=SHANGHAI, actor=maker)
+        adjustments.approve_adjustment(
+            session, made.id, at=clock(), tz=SHANGHAI, actor=maker, keys=TEST_KEYS
+        )
     with pytest.raises(Forbidden):
         adjustments.reject_adjustment(session, made.id, reason="金额有误", at=clock(), actor=maker)
     clock.advance(hours=1)
     approved = adjustments.approve_adjustment(
-        session, made.id, at=clock(), tz=SHANGHAI, actor=checker
+        session, made.id, at=clock(), tz=SHANGHAI, actor=checker, keys=TEST_KEYS
     )
     assert approved.status == "posted" and approved.decided_by == checker.name
     assert _balance(session, account_id) == Money.parse("100.01")
     txn = session.get(LedgerTransaction, approved.txn_id)
     assert txn.idem_key == f"adjustment:{made.id}" and txn.actor_name == checker.name
     with pytest.raises(Conflict, match="已入账"):
-        adjustments.approve_adjustment(session, made.id, at=clock(), tz=SHANGHAI, actor=checker)
+        adjustments.approve_adjustment(
+            session, made.id, at=clock(), tz=SHANGHAI, actor=checker, keys=TEST_KEYS
+        )
     assert _balance(session, account_id) == Money.parse("100.01")
     kinds = [e.kind for e in audit.search(session)]
     assert kinds.count("adjustment") == 1 and kinds.count("adjustment_approve") == 1
@@ -97,7 +102,9 @@ def test_negative_above_limit_also_waits(people_with_cards, session, settings, c
     big = settings.with_overrides(allowance={"adjustment_limit": "10.00"})
     made = _make(session, big, account_id, "-20.00", maker, clock, reason="重复充值扣回")
     assert made.status == "pending"
-    adjustments.approve_adjustment(session, made.id, at=clock(), tz=SHANGHAI, actor=checker)
+    adjustments.approve_adjustment(
+        session, made.id, at=clock(), tz=SHANGHAI, actor=checker, keys=TEST_KEYS
+    )
     assert _balance(session, account_id) == Money.parse("30.00")
 
 
@@ -116,7 +123,9 @@ def test_two_person_approval_holds_every_adjustment(
     assert _balance(session, account_id) == Money.zero()
     assert session.scalar(select(func.count(LedgerTransaction.id))) == 0
     with pytest.raises(Conflict, match="已驳回"):
-        adjustments.approve_adjustment(session, made.id, at=clock(), tz=SHANGHAI, actor=checker)
+        adjustments.approve_adjustment(
+            session, made.id, at=clock(), tz=SHANGHAI, actor=checker, keys=TEST_KEYS
+        )
     [event] = audit.search(session, kinds=("adjustment_reject",))
     assert event.detail["rejected_because"] == "无依据" and event.actor == checker.name
 
@@ -136,7 +145,9 @@ def test_admins_do_not_move_money(people_with_cards, session, settings, clock, b
         _make(session, settings, account_id, "5.00", admin, clock)
     made = _make(session, settings, account_id, "500.00", maker, clock)
     with pytest.raises(Forbidden):
-        adjustments.approve_adjustment(session, made.id, at=clock(), tz=SHANGHAI, actor=admin)
+        adjustments.approve_adjustment(
+            session, made.id, at=clock(), tz=SHANGHAI, actor=admin, keys=TEST_KEYS
+        )
     assert _balance(session, account_id) == Money.zero()
 
 
@@ -188,9 +199,12 @@ def test_a_debit_never_goes_below_zero(people_with_cards, session, settings, clo
         at=clock(),
         tz=SHANGHAI,
         actor=maker,
+        keys=TEST_KEYS,
     )
     with pytest.raises(InsufficientBalance):
-        adjustments.approve_adjustment(session, wait.id, at=clock(), tz=SHANGHAI, actor=checker)
+        adjustments.approve_adjustment(
+            session, wait.id, at=clock(), tz=SHANGHAI, actor=checker, keys=TEST_KEYS
+        )
     session.rollback()
     assert session.get(Account, account_id).balance_fen >= 0
 
@@ -209,7 +223,9 @@ def test_client_ref_replays_and_conflicts(people_with_cards, session, settings, 
 def test_unknown_adjustment(session, clock, bureau):
     _, checker, _ = bureau
     with pytest.raises(NotFound):
-        adjustments.approve_adjustment(session, 999, at=clock(), tz=SHANGHAI, actor=checker)
+        adjustments.approve_adjustment(
+            session, 999, at=clock(), tz=SHANGHAI, actor=checker, keys=TEST_KEYS
+        )
 
 
 def test_concurrent_approvals_post_once(
@@ -228,7 +244,9 @@ def test_concurrent_approvals_post_once(
         start.wait()
         with database.session() as s:
             try:
-                adjustments.approve_adjustment(s, made.id, at=clock(), tz=SHANGHAI, actor=actor)
+                adjustments.approve_adjustment(
+                    s, made.id, at=clock(), tz=SHANGHAI, actor=actor, keys=TEST_KEYS
+                )
                 s.commit()
                 result = "posted"
             except Conflict:
@@ -245,4 +263,4 @@ def test_concurrent_approvals_post_once(
     session.expire_all()
     assert sorted(outcomes) == ["conflict"] * 3 + ["posted"]
     assert ledger.balance(session, account_id) == Money.parse("500.00")
-    assert verify_ledger(session).ok
+    assert verify_ledger(session, TEST_KEYS).ok

@@ -19,7 +19,7 @@ from core.errors import InsufficientBalance
 from core.money import Money
 from core.periods import Month
 from tests.cards.conftest import ACTOR
-from tests.conftest import SHANGHAI
+from tests.conftest import SHANGHAI, TEST_KEYS
 
 KINDS = ["topup", "sale", "refund", "adjust", "expire", "category", "next", "close"]
 operations = st.lists(
@@ -56,10 +56,17 @@ def test_statements_balance_and_closed_months_never_change(
         ref = f"P{at.timestamp()}-{n}"
         try:
             if kind == "topup":
-                topup.run_topup(session, expiring, month, at=at, actor=ACTOR)
+                topup.run_topup(session, expiring, month, at=at, actor=ACTOR, keys=TEST_KEYS)
             elif kind == "sale":
                 ledger.debit_for_sale(
-                    session, account, Money(fen), sale_no=ref, at=at, tz=SHANGHAI, actor=ACTOR
+                    session,
+                    account,
+                    Money(fen),
+                    sale_no=ref,
+                    at=at,
+                    tz=SHANGHAI,
+                    actor=ACTOR,
+                    keys=TEST_KEYS,
                 )
             elif kind == "refund":
                 ledger.credit_refund(
@@ -71,13 +78,21 @@ def test_statements_balance_and_closed_months_never_change(
                     at=at,
                     tz=SHANGHAI,
                     actor=ACTOR,
+                    keys=TEST_KEYS,
                 )
             elif kind == "adjust":
                 ledger.adjust(
-                    session, account, Money(fen), reason="补发", at=at, tz=SHANGHAI, actor=ACTOR
+                    session,
+                    account,
+                    Money(fen),
+                    reason="补发",
+                    at=at,
+                    tz=SHANGHAI,
+                    actor=ACTOR,
+                    keys=TEST_KEYS,
                 )
             elif kind == "expire":
-                expire(session, expiring, month, at=at, actor=ACTOR)
+                expire(session, expiring, month, at=at, actor=ACTOR, keys=TEST_KEYS)
             elif kind == "category":
                 person = session.scalar(
                     select(Beneficiary).where(

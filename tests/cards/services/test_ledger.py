@@ -20,7 +20,7 @@ from core.errors import InsufficientBalance, ValidationError
 from core.money import Money
 from core.periods import Month
 from tests.cards.conftest import ACTOR
-from tests.conftest import SHANGHAI
+from tests.conftest import SHANGHAI, TEST_KEYS
 
 
 def _credit(session, account_id, yuan, *, clock):
@@ -32,6 +32,7 @@ def _credit(session, account_id, yuan, *, clock):
         at=clock(),
         tz=SHANGHAI,
         actor=ACTOR,
+        keys=TEST_KEYS,
     )
 
 
@@ -46,6 +47,7 @@ def test_debit_refund_and_lines(people_with_cards, session, clock):
         at=clock(),
         tz=SHANGHAI,
         actor=ACTOR,
+        keys=TEST_KEYS,
     )
     # replaying the same sale changes nothing
     assert (
@@ -57,6 +59,7 @@ def test_debit_refund_and_lines(people_with_cards, session, clock):
             at=clock(),
             tz=SHANGHAI,
             actor=ACTOR,
+            keys=TEST_KEYS,
         )
         == txn
     )
@@ -69,6 +72,7 @@ def test_debit_refund_and_lines(people_with_cards, session, clock):
         at=clock(),
         tz=SHANGHAI,
         actor=ACTOR,
+        keys=TEST_KEYS,
     )
     session.commit()
     assert ledger.balance(session, account_id) == Money.parse("40.00")
@@ -80,7 +84,7 @@ def test_debit_refund_and_lines(people_with_cards, session, clock):
     ]
     lines_with_balance = statement.statement(session, account_id)
     assert [str(s.balance) for s in lines_with_balance] == ["50.00", "37.70", "40.00"]
-    assert verify_ledger(session).ok
+    assert verify_ledger(session, TEST_KEYS).ok
 
 
 def test_insufficient_balance_changes_nothing(people_with_cards, session, clock):
@@ -96,12 +100,20 @@ def test_insufficient_balance_changes_nothing(people_with_cards, session, clock)
             at=clock(),
             tz=SHANGHAI,
             actor=ACTOR,
+            keys=TEST_KEYS,
         )
     session.rollback()
     assert ledger.balance(session, account_id) == Money.parse("5.00")
     with pytest.raises(ValidationError):
         ledger.debit_for_sale(
-            session, account_id, Money(0), sale_no="S3", at=clock(), tz=SHANGHAI, actor=ACTOR
+            session,
+            account_id,
+            Money(0),
+            sale_no="S3",
+            at=clock(),
+            tz=SHANGHAI,
+            actor=ACTOR,
+            keys=TEST_KEYS,
         )
     with pytest.raises(InsufficientBalance):
         ledger.adjust(
@@ -112,6 +124,7 @@ def test_insufficient_balance_changes_nothing(people_with_cards, session, clock)
             at=clock(),
             tz=SHANGHAI,
             actor=ACTOR,
+            keys=TEST_KEYS,
         )
 
 
@@ -137,6 +150,7 @@ def test_eight_threads_never_overdraw_one_account(people_with_cards, session, da
                         at=clock(),
                         tz=SHANGHAI,
                         actor=ACTOR,
+                        keys=TEST_KEYS,
                     )
                     s.commit()
                     with lock:
@@ -154,7 +168,7 @@ def test_eight_threads_never_overdraw_one_account(people_with_cards, session, da
     session.expire_all()
     assert len(paid) == 10 and len(refused) == 30
     assert ledger.balance(session, account_id) == Money(0)
-    assert verify_ledger(session).ok
+    assert verify_ledger(session, TEST_KEYS).ok
 
 
 def test_postings_are_append_only(people_with_cards, session, clock, database):
@@ -175,7 +189,14 @@ def test_verify_reports_a_tampered_posting(people_with_cards, session, clock, da
     account_id = people_with_cards[0].account_id
     _credit(session, account_id, "5.00", clock=clock)
     ledger.debit_for_sale(
-        session, account_id, Money.parse("1.00"), sale_no="S9", at=clock(), tz=SHANGHAI, actor=ACTOR
+        session,
+        account_id,
+        Money.parse("1.00"),
+        sale_no="S9",
+        at=clock(),
+        tz=SHANGHAI,
+        actor=ACTOR,
+        keys=TEST_KEYS,
     )
     session.commit()
     with database.engine.begin() as connection:
@@ -188,7 +209,7 @@ def test_verify_reports_a_tampered_posting(people_with_cards, session, clock, da
                 "UPDATE ledger_posting SET amount_fen = -50 WHERE amount_fen = -100 AND account_id IS NOT NULL"
             )
         )
-    result = verify_ledger(session)
+    result = verify_ledger(session, TEST_KEYS)
     assert not result.ok
     joined = "\n".join(result.problems)
     assert "不等于其分录之和" in joined and "不平衡" in joined and "哈希不符" in joined
@@ -244,7 +265,14 @@ def test_random_sequences_keep_the_invariants(ops, people_with_cards, session, s
         try:
             if kind == "credit":
                 ledger.adjust(
-                    session, account_id, Money(fen), reason="加", at=at, tz=SHANGHAI, actor=ACTOR
+                    session,
+                    account_id,
+                    Money(fen),
+                    reason="加",
+                    at=at,
+                    tz=SHANGHAI,
+                    actor=ACTOR,
+                    keys=TEST_KEYS,
                 )
             elif kind == "debit":
                 ledger.debit_for_sale(
@@ -255,6 +283,7 @@ def test_random_sequences_keep_the_invariants(ops, people_with_cards, session, s
                     at=at,
                     tz=SHANGHAI,
                     actor=ACTOR,
+                    keys=TEST_KEYS,
                 )
             elif kind == "refund":
                 ledger.credit_refund(
@@ -266,20 +295,21 @@ def test_random_sequences_keep_the_invariants(ops, people_with_cards, session, s
                     at=at,
                     tz=SHANGHAI,
                     actor=ACTOR,
+                    keys=TEST_KEYS,
                 )
             elif kind == "expire":
-                expiry.expire(session, expiring, month, at=at, actor=ACTOR)
+                expiry.expire(session, expiring, month, at=at, actor=ACTOR, keys=TEST_KEYS)
             else:
                 month = month.next()
                 at = month.start(expiring.tz) + timedelta(hours=1)
                 # examples share the database: a month credited before is not credited again
-                topup.run_topup(session, expiring, month, at=at, actor=ACTOR)
+                topup.run_topup(session, expiring, month, at=at, actor=ACTOR, keys=TEST_KEYS)
         except InsufficientBalance:
             session.rollback()
             continue
         session.commit()
         assert ledger.balance(session, account_id).fen >= 0
-    result = verify_ledger(session)
+    result = verify_ledger(session, TEST_KEYS)
     assert result.ok, result.problems
     total = session.scalar(select(func.sum(Posting.amount_fen)))
     assert (total or 0) == 0

@@ -18,7 +18,7 @@ from core.errors import ValidationError
 from core.money import Money
 from core.periods import Month
 from tests.cards.conftest import ACTOR, make_id, person_row
-from tests.conftest import SHANGHAI, shanghai
+from tests.conftest import SHANGHAI, TEST_KEYS, shanghai
 
 NOV, DEC = Month(2026, 11), Month(2026, 12)
 NONE = CardsHooks()
@@ -37,6 +37,7 @@ def spend(session, card, amount, sale_no, at):
         at=at,
         tz=SHANGHAI,
         actor=ACTOR,
+        keys=TEST_KEYS,
     )
 
 
@@ -44,17 +45,19 @@ def test_d1_an_early_approval_waits_for_its_month(people_with_cards, session, se
     two = settings.with_overrides(allowance={"approval": "two_person"})
     alice, bob = make_user("bureau"), make_user("bureau")
     early = shanghai(2026, 11, 28, 10)
-    outcome = topup.run_topup(session, two, DEC, at=early, actor=Actor.of(alice))
-    run = topup.approve_run(session, two, outcome.run.id, at=early, actor=Actor.of(bob))
+    outcome = topup.run_topup(session, two, DEC, at=early, actor=Actor.of(alice), keys=TEST_KEYS)
+    run = topup.approve_run(
+        session, two, outcome.run.id, at=early, actor=Actor.of(bob), keys=TEST_KEYS
+    )
     session.commit()
     assert run.status == "approved" and run.txn_id is None
     assert all(ledger.balance(session, c.account_id).fen == 0 for c in people_with_cards)
     with pytest.raises(ValidationError, match="还没有开始"):
-        topup.post_run(session, two, run, at=early, actor=ACTOR)
+        topup.post_run(session, two, run, at=early, actor=ACTOR, keys=TEST_KEYS)
     session.rollback()
     # 2026-11-30 23:30 UTC is already 1 December in Shanghai: the month has begun there
     begun = shanghai(2026, 12, 1, 7, 30)
-    posted = topup.post_due_runs(session, two, at=begun, actor=ACTOR)
+    posted = topup.post_due_runs(session, two, at=begun, actor=ACTOR, keys=TEST_KEYS)
     session.commit()
     assert [r.id for r in posted] == [run.id] and posted[0].status == "posted"
     december = statement(session, settings, DEC).total
@@ -64,7 +67,7 @@ def test_d1_an_early_approval_waits_for_its_month(people_with_cards, session, se
 
 
 def test_d2_a_category_change_does_not_restate_a_month(people_with_cards, session, settings, clock):
-    topup.run_topup(session, settings, NOV, at=clock(), actor=ACTOR)
+    topup.run_topup(session, settings, NOV, at=clock(), actor=ACTOR, keys=TEST_KEYS)
     spend(session, people_with_cards[0], "20.00", "S1", clock())
     session.commit()
     before = statement(session, settings, NOV).to_json()
@@ -91,7 +94,7 @@ def test_approval_posts_exactly_what_was_prepared(
 ):
     two = settings.with_overrides(allowance={"approval": "two_person"})
     alice, bob = make_user("bureau"), make_user("bureau")
-    outcome = topup.run_topup(session, two, NOV, at=clock(), actor=Actor.of(alice))
+    outcome = topup.run_topup(session, two, NOV, at=clock(), actor=Actor.of(alice), keys=TEST_KEYS)
     session.commit()
     assert outcome.run.people == 5
     # after preparation: one person joins, one leaves
@@ -111,7 +114,9 @@ def test_approval_posts_exactly_what_was_prepared(
     gone = session.scalar(select(Beneficiary).where(Beneficiary.name == "李四"))
     gone.status = "exited"
     session.commit()
-    run = topup.approve_run(session, two, outcome.run.id, at=clock(), actor=Actor.of(bob))
+    run = topup.approve_run(
+        session, two, outcome.run.id, at=clock(), actor=Actor.of(bob), keys=TEST_KEYS
+    )
     session.commit()
     assert run.people == 4 and run.amount_fen == 20000
     assert len(topup.skipped(run)) == 1 and "李四" in topup.skipped(run)[0]
@@ -119,13 +124,13 @@ def test_approval_posts_exactly_what_was_prepared(
     assert balances == [5000, 0, 5000, 5000, 5000]
     newcomer = session.scalar(select(Beneficiary).where(Beneficiary.name == "测试6"))
     assert newcomer is not None and newcomer.account.balance_fen == 0  # waits for a new run
-    again = topup.run_topup(session, settings, NOV, at=clock(), actor=ACTOR)
+    again = topup.run_topup(session, settings, NOV, at=clock(), actor=ACTOR, keys=TEST_KEYS)
     session.commit()
     assert again.run is not None and again.run.people == 1  # the supplementary run
 
 
 def _november(people_with_cards, session, settings, clock):
-    topup.run_topup(session, settings, NOV, at=clock(), actor=ACTOR)
+    topup.run_topup(session, settings, NOV, at=clock(), actor=ACTOR, keys=TEST_KEYS)
     spend(session, people_with_cards[0], "12.50", "S1", clock())
     ledger.credit_refund(
         session,
@@ -136,6 +141,7 @@ def _november(people_with_cards, session, settings, clock):
         at=clock(),
         tz=SHANGHAI,
         actor=ACTOR,
+        keys=TEST_KEYS,
     )
     ledger.adjust(
         session,
@@ -145,6 +151,7 @@ def _november(people_with_cards, session, settings, clock):
         at=clock(),
         tz=SHANGHAI,
         actor=ACTOR,
+        keys=TEST_KEYS,
     )
     session.commit()
 
@@ -178,7 +185,7 @@ def test_month_close_stores_seals_and_refuses_later_postings(
     person.category = "特困"
     session.commit()
     spend(session, people_with_cards[0], "3.00", "S2", at)
-    topup.run_topup(session, settings, DEC, at=at, actor=ACTOR)
+    topup.run_topup(session, settings, DEC, at=at, actor=ACTOR, keys=TEST_KEYS)
     session.commit()
     again = statement(session, settings, NOV)
     assert again.to_json() == stored and again.seal == done.seal
@@ -194,6 +201,7 @@ def test_month_close_stores_seals_and_refuses_later_postings(
             tz=SHANGHAI,
             actor=ACTOR,
             business_date=NOV.last_day,
+            keys=TEST_KEYS,
         )
     session.rollback()
     ledger.adjust(
@@ -204,6 +212,7 @@ def test_month_close_stores_seals_and_refuses_later_postings(
         at=at,
         tz=SHANGHAI,
         actor=ACTOR,
+        keys=TEST_KEYS,
     )
     session.commit()
     twice = month_close.close_month(session, settings, NOV, NONE, at=at, actor=ACTOR)
@@ -227,8 +236,8 @@ def test_a_posting_slipped_into_a_closed_month_is_found(
     seq = session.scalar(text("SELECT max(seq) FROM ledger_txn")) + 1
     session.execute(
         text(
-            "INSERT INTO ledger_txn (seq, kind, business_date, period, memo, at, actor_name, "
-            "prev_hash, hash) VALUES (:seq, 'purchase', '2026-11-20', '', '', "
+            "INSERT INTO ledger_txn (chain, seq, kind, business_date, period, memo, at, "
+            "actor_name, prev_hash, hash) VALUES ('bureau', :seq, 'purchase', '2026-11-20', '', '', "
             "'2026-11-20 02:00:00.000000', 'x', 'x', 'x')"
         ),
         {"seq": seq},
@@ -301,8 +310,8 @@ def test_charity_topup_in_the_month_posts_an_early_approval(
 ):
     two = settings.with_overrides(allowance={"approval": "two_person"})
     alice, bob = make_user("bureau"), make_user("bureau")
-    outcome = topup.run_topup(session, two, DEC, at=clock(), actor=Actor.of(alice))
-    topup.approve_run(session, two, outcome.run.id, at=clock(), actor=Actor.of(bob))
+    outcome = topup.run_topup(session, two, DEC, at=clock(), actor=Actor.of(alice), keys=TEST_KEYS)
+    topup.approve_run(session, two, outcome.run.id, at=clock(), actor=Actor.of(bob), keys=TEST_KEYS)
     session.commit()
     refused = cli("topup", "2026-12")
     assert refused.exit_code == 1 and "还没有开始" in refused.output

@@ -44,9 +44,17 @@ def test_a_purchase_is_booked_on_its_day_in_the_store_timezone(
         at=datetime(2026, 11, 10, 12, 0, tzinfo=UTC),
         tz=store.tz,
         actor=ACTOR,
+        keys=TEST_KEYS,
     )
     txn = ledger.debit_for_sale(
-        session, account, Money.parse("12.00"), sale_no="S1", at=LATE, tz=store.tz, actor=ACTOR
+        session,
+        account,
+        Money.parse("12.00"),
+        sale_no="S1",
+        at=LATE,
+        tz=store.tz,
+        actor=ACTOR,
+        keys=TEST_KEYS,
     )
     session.commit()
     booked = session.get(LedgerTransaction, txn)

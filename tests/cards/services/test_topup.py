@@ -40,7 +40,13 @@ def _balances(session):
 def test_each_category_gets_its_amount_exactly_once(people_with_cards, session, by_category, clock):
     steps: list[str] = []
     outcome = topup.run_topup(
-        session, by_category, Month(2026, 11), at=clock(), actor=ACTOR, progress=steps.append
+        session,
+        by_category,
+        Month(2026, 11),
+        at=clock(),
+        actor=ACTOR,
+        progress=steps.append,
+        keys=TEST_KEYS,
     )
     session.commit()
     assert outcome.posted and outcome.run.people == 5
@@ -51,11 +57,13 @@ def test_each_category_gets_its_amount_exactly_once(people_with_cards, session, 
         "特困": [1, 10000],
     }
     assert _balances(session) == [5000, 5000, 5000, 8000, 10000]
-    again = topup.run_topup(session, by_category, Month(2026, 11), at=clock(), actor=ACTOR)
+    again = topup.run_topup(
+        session, by_category, Month(2026, 11), at=clock(), actor=ACTOR, keys=TEST_KEYS
+    )
     session.commit()
     assert again.run is None and again.preview.already_credited == 5
     assert _balances(session) == [5000, 5000, 5000, 8000, 10000]
-    assert verify_ledger(session).ok
+    assert verify_ledger(session, TEST_KEYS).ok
     last = statement.last_topup(session, people_with_cards[0].account_id)
     assert last.label == "11月补贴" and last.amount == Money.parse("50.00")
 
@@ -84,7 +92,7 @@ def test_suspended_and_exited_are_skipped_and_late_joiners_credited(
         actor=ACTOR,
     )
     session.commit()
-    topup.run_topup(session, settings, Month(2026, 11), at=clock(), actor=ACTOR)
+    topup.run_topup(session, settings, Month(2026, 11), at=clock(), actor=ACTOR, keys=TEST_KEYS)
     session.commit()
     assert _balances(session) == [0, 0, 5000, 5000, 5000]
     beneficiaries.set_status(
@@ -100,7 +108,7 @@ def test_suspended_and_exited_are_skipped_and_late_joiners_credited(
     session.commit()
     preview = topup_preview.preview(session, settings, Month(2026, 11))
     assert preview.people == 1 and preview.already_credited == 3
-    topup.run_topup(session, settings, Month(2026, 11), at=clock(), actor=ACTOR)
+    topup.run_topup(session, settings, Month(2026, 11), at=clock(), actor=ACTOR, keys=TEST_KEYS)
     session.commit()
     assert _balances(session) == [5000, 0, 5000, 5000, 5000]
     assert session.scalar(select(func.count()).select_from(TopUpCredit)) == 4
@@ -112,7 +120,9 @@ def test_concurrent_runs_credit_once(people_with_cards, session, settings, datab
     def worker() -> None:
         try:
             with database.session() as s:
-                topup.run_topup(s, settings, Month(2026, 11), at=clock(), actor=ACTOR)
+                topup.run_topup(
+                    s, settings, Month(2026, 11), at=clock(), actor=ACTOR, keys=TEST_KEYS
+                )
                 s.commit()
         except Conflict:
             pass  # a prepared run of the other thread: refused, nothing done
@@ -126,7 +136,7 @@ def test_concurrent_runs_credit_once(people_with_cards, session, settings, datab
         t.join()
     assert not errors, errors
     assert _balances(session) == [5000] * 5
-    assert verify_ledger(session).ok
+    assert verify_ledger(session, TEST_KEYS).ok
 
 
 def test_dry_run_and_bad_months(people_with_cards, cli, session):
@@ -143,7 +153,7 @@ def test_dry_run_and_bad_months(people_with_cards, cli, session):
 def test_preview_shows_the_difference_from_last_month(
     people_with_cards, session, settings, clock, by_category
 ):
-    topup.run_topup(session, settings, Month(2026, 11), at=clock(), actor=ACTOR)
+    topup.run_topup(session, settings, Month(2026, 11), at=clock(), actor=ACTOR, keys=TEST_KEYS)
     beneficiaries.set_status(
         session,
         make_id(5),
@@ -164,16 +174,20 @@ def test_preview_shows_the_difference_from_last_month(
 def test_two_person_approval(people_with_cards, session, settings, clock, make_user, cli):
     two = settings.with_overrides(allowance={"approval": "two_person"})
     alice, bob = make_user("bureau"), make_user("bureau")
-    outcome = topup.run_topup(session, two, Month(2026, 11), at=clock(), actor=Actor.of(alice))
+    outcome = topup.run_topup(
+        session, two, Month(2026, 11), at=clock(), actor=Actor.of(alice), keys=TEST_KEYS
+    )
     session.commit()
     assert not outcome.posted and _balances(session) == [0] * 5
     with pytest.raises(Forbidden):
-        topup.approve_run(session, two, outcome.run.id, at=clock(), actor=Actor.of(alice))
+        topup.approve_run(
+            session, two, outcome.run.id, at=clock(), actor=Actor.of(alice), keys=TEST_KEYS
+        )
     session.rollback()
     with pytest.raises(Conflict):
         topup.prepare_run(session, two, Month(2026, 11), at=clock(), actor=Actor.of(bob))
     session.rollback()
-    topup.approve_run(session, two, outcome.run.id, at=clock(), actor=Actor.of(bob))
+    topup.approve_run(session, two, outcome.run.id, at=clock(), actor=Actor.of(bob), keys=TEST_KEYS)
     session.commit()
     run = session.get(TopUpRun, outcome.run.id)
     assert run.status == "posted" and run.approved_by == bob.username
@@ -183,14 +197,21 @@ def test_two_person_approval(people_with_cards, session, settings, clock, make_u
 def test_expiry_books_lapsed_money(people_with_cards, session, settings, clock):
     expiring = settings.with_overrides(allowance={"unspent": "expire", "expire_after_months": 1})
     account = people_with_cards[0].account_id
-    topup.run_topup(session, expiring, Month(2026, 11), at=clock(), actor=ACTOR)
+    topup.run_topup(session, expiring, Month(2026, 11), at=clock(), actor=ACTOR, keys=TEST_KEYS)
     ledger.debit_for_sale(
-        session, account, Money.parse("20.00"), sale_no="S1", at=clock(), tz=SHANGHAI, actor=ACTOR
+        session,
+        account,
+        Money.parse("20.00"),
+        sale_no="S1",
+        at=clock(),
+        tz=SHANGHAI,
+        actor=ACTOR,
+        keys=TEST_KEYS,
     )
     session.commit()
     # December's run first lapses what is left of November's credit
     dec = shanghai(2026, 12, 1, 9, 0)
-    topup.run_topup(session, expiring, Month(2026, 12), at=dec, actor=ACTOR)
+    topup.run_topup(session, expiring, Month(2026, 12), at=dec, actor=ACTOR, keys=TEST_KEYS)
     session.commit()
     assert _balances(session) == [5000] * 5
     lines = statement.recent_entries(session, account)
@@ -199,27 +220,38 @@ def test_expiry_books_lapsed_money(people_with_cards, session, settings, clock):
         ("expiry", "-30.00"),
     ]
     # running it again books nothing more
-    result = expire(session, expiring, Month(2026, 12), at=dec + timedelta(hours=1), actor=ACTOR)
+    result = expire(
+        session, expiring, Month(2026, 12), at=dec + timedelta(hours=1), actor=ACTOR, keys=TEST_KEYS
+    )
     assert result.accounts == 0
     report = fund_statement.fund_statement(session, expiring, Month(2026, 12), CardsHooks())
     assert report.total.lapsed == 3000 + 4 * 5000
     assert report.total.opening == 23000 and report.total.closing == 25000
     assert report.balanced
-    assert verify_ledger(session).ok
+    assert verify_ledger(session, TEST_KEYS).ok
 
 
 def test_carry_over_keeps_credit(people_with_cards, session, settings, clock):
-    topup.run_topup(session, settings, Month(2026, 11), at=clock(), actor=ACTOR)
-    topup.run_topup(session, settings, Month(2026, 12), at=shanghai(2026, 12, 1, 9), actor=ACTOR)
+    topup.run_topup(session, settings, Month(2026, 11), at=clock(), actor=ACTOR, keys=TEST_KEYS)
+    topup.run_topup(
+        session, settings, Month(2026, 12), at=shanghai(2026, 12, 1, 9), actor=ACTOR, keys=TEST_KEYS
+    )
     session.commit()
     assert _balances(session) == [10000] * 5
 
 
 def test_fund_report_cli_and_xlsx(people_with_cards, session, settings, clock, cli, tmp_path):
     account = people_with_cards[0].account_id
-    topup.run_topup(session, settings, Month(2026, 11), at=clock(), actor=ACTOR)
+    topup.run_topup(session, settings, Month(2026, 11), at=clock(), actor=ACTOR, keys=TEST_KEYS)
     ledger.debit_for_sale(
-        session, account, Money.parse("12.00"), sale_no="S1", at=clock(), tz=SHANGHAI, actor=ACTOR
+        session,
+        account,
+        Money.parse("12.00"),
+        sale_no="S1",
+        at=clock(),
+        tz=SHANGHAI,
+        actor=ACTOR,
+        keys=TEST_KEYS,
     )
     ledger.credit_refund(
         session,
@@ -230,6 +262,7 @@ def test_fund_report_cli_and_xlsx(people_with_cards, session, settings, clock, c
         at=clock(),
         tz=SHANGHAI,
         actor=ACTOR,
+        keys=TEST_KEYS,
     )
     session.commit()
     report = fund_statement.fund_statement(session, settings, Month(2026, 11), CardsHooks())
@@ -257,13 +290,34 @@ def test_adjustment_cli_less_refusals(people_with_cards, session, clock):
     account = people_with_cards[3].account_id
     with pytest.raises(ValidationError):
         ledger.adjust(
-            session, account, Money.parse("5.00"), reason=" ", at=clock(), tz=SHANGHAI, actor=ACTOR
+            session,
+            account,
+            Money.parse("5.00"),
+            reason=" ",
+            at=clock(),
+            tz=SHANGHAI,
+            actor=ACTOR,
+            keys=TEST_KEYS,
         )
     ledger.adjust(
-        session, account, Money.parse("5.00"), reason="补发", at=clock(), tz=SHANGHAI, actor=ACTOR
+        session,
+        account,
+        Money.parse("5.00"),
+        reason="补发",
+        at=clock(),
+        tz=SHANGHAI,
+        actor=ACTOR,
+        keys=TEST_KEYS,
     )
     ledger.adjust(
-        session, account, Money.parse("-5.00"), reason="扣回", at=clock(), tz=SHANGHAI, actor=ACTOR
+        session,
+        account,
+        Money.parse("-5.00"),
+        reason="扣回",
+        at=clock(),
+        tz=SHANGHAI,
+        actor=ACTOR,
+        keys=TEST_KEYS,
     )
     session.commit()
     assert ledger.balance(session, account) == Money(0)

@@ -14,7 +14,7 @@ from core.config import Settings
 from core.money import Money
 from core.periods import Month
 from tests.cards.conftest import ACTOR, make_id
-from tests.conftest import SHANGHAI, shanghai
+from tests.conftest import SHANGHAI, TEST_KEYS, shanghai
 
 JSON = {"Accept": "application/json"}
 ADDRESS = "郑州市惠济区天河路 18 号"
@@ -42,7 +42,14 @@ class Holder:
 def holder(people_with_cards: list[Card], session: Session, settings: Settings) -> Holder:
     """张三云 (低保, phone 13800000000): the November credit of 50.00 on 1 November, a purchase
     of 28.23 on 20 November; now (the clock) is 29 November 2026 10:00."""
-    topup.run_topup(session, settings, Month(2026, 11), at=shanghai(2026, 11, 1, 9, 0), actor=ACTOR)
+    topup.run_topup(
+        session,
+        settings,
+        Month(2026, 11),
+        at=shanghai(2026, 11, 1, 9, 0),
+        actor=ACTOR,
+        keys=TEST_KEYS,
+    )
     card = people_with_cards[0]
     ledger.debit_for_sale(
         session,
@@ -52,6 +59,7 @@ def holder(people_with_cards: list[Card], session: Session, settings: Settings) 
         at=shanghai(2026, 11, 20, 15, 30),
         tz=SHANGHAI,
         actor=ACTOR,
+        keys=TEST_KEYS,
     )
     session.commit()
     return Holder(card=card, id_number=make_id(1), token=card.qr_token)

@@ -23,7 +23,7 @@ from core.money import Money
 from core.periods import Month
 from tests.cards.conftest import ACTOR
 from tests.cards.views.conftest import ADDRESS, HOURS, JSON, STORE_PHONE, Holder
-from tests.conftest import SHANGHAI, shanghai
+from tests.conftest import SHANGHAI, TEST_KEYS, shanghai
 
 
 def not_found_body(client: FlaskClient) -> bytes:
@@ -110,6 +110,7 @@ def test_recent_shows_the_last_ten_movements_newest_first(
             at=shanghai(2026, 11, 21, 9, n),
             tz=SHANGHAI,
             actor=ACTOR,
+            keys=TEST_KEYS,
         )
     session.commit()
     recent = client.get(holder.url, headers=JSON).get_json()["recent"]

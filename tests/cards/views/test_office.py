@@ -40,6 +40,7 @@ def test_people_search_and_person_page(people_with_cards, session, client, login
         at=clock(),
         tz=SHANGHAI,
         actor=ACTOR,
+        keys=TEST_KEYS,
     )
     ledger.debit_for_sale(
         session,
@@ -49,6 +50,7 @@ def test_people_search_and_person_page(people_with_cards, session, client, login
         at=clock(),
         tz=SHANGHAI,
         actor=ACTOR,
+        keys=TEST_KEYS,
     )
     session.commit()
     login(Role.BUREAU)

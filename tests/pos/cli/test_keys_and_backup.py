@@ -11,10 +11,11 @@ import stat
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from cards.models import Beneficiary
 from cards.services import personal
+from cards.services.seals import current_seal
 from core import audit
 from core.crypto import FieldCipher
 from core.keys import DataKeys, demo_key, new_key_text
@@ -64,6 +65,55 @@ def test_rotate_reencrypts_everything_and_the_old_key_stops_working(roster, cli,
     assert old.exit_code == 1 and new.key_id in old.output and len(old.output.splitlines()) == 1
     (event,) = list(audit.search(session, kinds=["key_rotate"]))
     assert event.detail["to"] == new.key_id and event.detail["people"] == 5
+
+
+def test_rotate_rekeys_the_ledger_chain_in_the_same_transaction(roster, cli, database):
+    cli_ok(cli("topup", "2026-11"))
+    out = cli_ok(cli("keys", "rotate", "--new-key-stdin", input=NEW_KEY + "\n"))
+    assert "账本哈希链 1 笔交易已用新密钥重新加封" in out
+    assert "核对通过" in cli_ok(_with_key(cli, NEW_KEY)("ledger", "verify"))
+    old = cli("ledger", "verify")
+    assert old.exit_code == 1 and "按密钥重算哈希不符" in old.output
+
+
+def test_after_a_rotation_a_process_with_the_old_key_cannot_write_the_ledger(roster, cli):
+    cli_ok(cli("topup", "2026-11"))
+    cli_ok(cli("keys", "rotate", "--new-key-stdin", input=NEW_KEY + "\n"))
+    new = DataKeys.from_text(NEW_KEY)
+    cli.clock.set(cli.clock().replace(month=12, day=1))
+    refused = cli("topup", "2026-12")
+    assert refused.exit_code == 1 and f"编号 {new.key_id}" in refused.output
+    assert "重启服务" in refused.output and "Traceback" not in refused.output
+    cli_ok(_with_key(cli, NEW_KEY)("topup", "2026-12"))
+    assert "核对通过" in cli_ok(_with_key(cli, NEW_KEY)("ledger", "verify"))
+    wrong = cli("ledger", "verify")
+    assert wrong.exit_code == 1 and "请用加封时的密钥核对" in wrong.output
+
+
+def test_a_seal_printed_before_a_rotation_is_checked_with_its_key(roster, cli, session):
+    cli_ok(cli("topup", "2026-11"))
+    session.rollback()
+    seal = str(current_seal(session))
+    cli_ok(cli("keys", "rotate", "--new-key-stdin", input=NEW_KEY + "\n"))
+    rotated = _with_key(cli, NEW_KEY)
+    assert rotated("ledger", "verify", "--seal", seal).exit_code == 1  # the new key's hashes
+    old_key = cli.settings.security.data_key
+    out = cli_ok(
+        rotated("ledger", "verify", "--seal", seal, "--seal-key-stdin", input=old_key + "\n")
+    )
+    assert f"封印 {seal}：与账本相符" in out
+    wrong = rotated("ledger", "verify", "--seal", seal, "--seal-key-stdin", input=NEW_KEY + "\n")
+    assert wrong.exit_code == 1 and "与账本不符" in wrong.output
+
+
+def test_rotate_refuses_a_chain_that_does_not_hold(roster, cli, database):
+    cli_ok(cli("topup", "2026-11"))
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE ledger_txn SET hash = :h"), {"h": "f" * 64})
+    result = cli("keys", "rotate", "--new-key-stdin", input=NEW_KEY + "\n")
+    assert result.exit_code == 1 and "不能更换密钥" in result.output
+    # nothing changed: the old key still reads everyone
+    cli_ok(cli("beneficiaries", "set-status", make_id(1), "suspended", "--reason", "仍是旧密钥"))
 
 
 def test_rotate_again_finds_everything_done(roster, cli):

@@ -17,7 +17,7 @@ from pos.app import build_hooks
 from pos.models import Sale
 from pos.printing.models import PrintJob
 from pos.services import checkout, sales
-from tests.conftest import FakeClock
+from tests.conftest import TEST_KEYS, FakeClock
 from tests.pos.conftest import Store
 
 
@@ -59,6 +59,7 @@ def _sell(
             terminal="01",
             settings=settings,
             allowance=build_hooks(settings).clothing_allowance,
+            keys=TEST_KEYS,
         )
         return result
 
