@@ -33,9 +33,10 @@ from core.keys import PURPOSE_LEDGER_SEAL, DataKeys
 GENESIS = "0" * 64
 
 # One posting as the chain hashes it, in the order of HASHED_POSTING_COLUMNS:
-# (wallet, book, signed fen); exactly one of the first two is set.
-PostingKey = tuple[int | None, str | None, int]
-HASHED_POSTING_COLUMNS = (Posting.account_id, Posting.book, Posting.amount_fen)
+# (wallet, book, signed fen, the wallet's category then); exactly one of the first two is set,
+# the category only with a wallet.
+PostingKey = tuple[int | None, str | None, int, str | None]
+HASHED_POSTING_COLUMNS = (Posting.account_id, Posting.book, Posting.amount_fen, Posting.category)
 
 _BATCH = 500
 

@@ -84,8 +84,8 @@ def expire(
             .where(Account.id.in_([a for a, _ in rows]))
         )
     }
-    postings: list[PostingKey] = [(a, None, -int(lapse)) for a, lapse in rows]
-    postings.append((None, ledger.BOOK_LAPSED, total))
+    postings: list[PostingKey] = [(a, None, -int(lapse), categories.get(a)) for a, lapse in rows]
+    postings.append((None, ledger.BOOK_LAPSED, total, None))
     txn = ledger.append_txn(
         session,
         head,
@@ -116,9 +116,9 @@ def expire(
                 "account_id": a,
                 "book": b,
                 "amount_fen": f,
-                "category": categories.get(a) if a is not None else None,
+                "category": c,
             }
-            for a, b, f in postings
+            for a, b, f, c in postings
         ],
     )
     session.flush()

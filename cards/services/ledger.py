@@ -188,7 +188,11 @@ def post_simple(
         _debit_wallet(session, account_id, -amount.fen)
     else:
         _credit_wallet(session, account_id, amount.fen)
-    postings: list[PostingKey] = [(account_id, None, amount.fen), (None, book, -amount.fen)]
+    category = wallet_category(session, account_id)
+    postings: list[PostingKey] = [
+        (account_id, None, amount.fen, category),
+        (None, book, -amount.fen, None),
+    ]
     txn = append_txn(
         session,
         head,
@@ -202,17 +206,10 @@ def post_simple(
         actor=actor,
         postings=postings,
     )
-    category = wallet_category(session, account_id)
     session.add_all(
         [
-            Posting(
-                txn_id=txn.id,
-                account_id=a,
-                book=b,
-                amount_fen=f,
-                category=category if a is not None else None,
-            )
-            for a, b, f in postings
+            Posting(txn_id=txn.id, account_id=a, book=b, amount_fen=f, category=c)
+            for a, b, f, c in postings
         ]
     )
     session.flush()

@@ -249,9 +249,9 @@ def post_run(
     for _, category, fen in credits:
         funds[category] += fen
     book_postings: list[PostingKey] = [
-        (None, ledger.fund_book(c), -fen) for c, fen in sorted(funds.items())
+        (None, ledger.fund_book(c), -fen, None) for c, fen in sorted(funds.items())
     ]
-    postings: list[PostingKey] = [(a, None, fen) for a, _, fen in credits] + book_postings
+    postings: list[PostingKey] = [(a, None, fen, c) for a, c, fen in credits] + book_postings
     step(POST_STEPS[2])
     txn = ledger.append_txn(
         session,
@@ -281,7 +281,7 @@ def post_run(
         insert(Posting),
         [
             {"txn_id": txn.id, "account_id": None, "book": b, "amount_fen": f}
-            for _, b, f in book_postings
+            for _, b, f, _c in book_postings
         ],
     )
     step(POST_STEPS[3])

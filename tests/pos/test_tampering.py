@@ -154,6 +154,22 @@ def test_an_edited_purchase_rehashed_without_the_key_fails(api, store, cli, sess
     assert f"销售单 {sale['sale_no']} 卡支付 19.00，账本中为 1.00" in result.output
 
 
+def test_a_posting_moved_to_another_category_fails(api, store, cli, database):
+    """A purchase re-filed under another roster category (what would restate a month's figures
+    by category): the keyed hash covers each posting's category."""
+    sale = sell(api(Role.CASHIER), store, card=True)
+    with insider(database) as connection:
+        connection.execute(
+            text(
+                "UPDATE ledger_posting SET category = '特困' WHERE account_id IS NOT NULL AND "
+                "txn_id = (SELECT id FROM ledger_txn WHERE idem_key = :k)"
+            ),
+            {"k": f"sale:{sale['sale_no']}"},
+        )
+    result = verify(cli)
+    assert result.exit_code == 1 and "按密钥重算哈希不符" in result.output
+
+
 def test_an_edited_sale_total_or_cash_tender_fails(api, store, cli, database):
     """(c) A sale's total and its card tender, or a cash sale's total and its cash (the
     database's own CHECK keeps total = tenders), edited down in the database."""

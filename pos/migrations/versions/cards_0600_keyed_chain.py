@@ -17,7 +17,8 @@ one per store); `seq` becomes unique per chain. `ledger_head.key_id` names (publ
 chain is hashed under, so that a process still holding another key is refused rather than
 writing hashes no one can check. The append-only trigger of `ledger_txn` now lets
 an UPDATE through that sets only `prev_hash` and `hash` (`charity keys rotate` re-keys them);
-every other column, and DELETE, is refused as before.
+every other column, and DELETE, is refused as before. Each posting's hash covers its category
+(the person's category when the money moved), which `cards_0610_posting_category` added before.
 """
 
 import hashlib
@@ -86,7 +87,7 @@ def _date(value: Any) -> str:
 
 
 # As cards.services.ledger had it before this revision (copied: a migration does not follow code).
-def _plain_hash(txn: Any, postings: list[tuple[Any, Any, int]]) -> str:
+def _plain_hash(txn: Any, postings: list[tuple[Any, Any, int, Any]]) -> str:
     digest = hashlib.sha256()
     header = "|".join(
         [
@@ -102,7 +103,7 @@ def _plain_hash(txn: Any, postings: list[tuple[Any, Any, int]]) -> str:
         ]
     )
     digest.update(header.encode("utf-8"))
-    keys = sorted(f"a{a}:{f}" if a is not None else f"b{b}:{f}" for a, b, f in postings)
+    keys = sorted(f"a{a}:{f}" if a is not None else f"b{b}:{f}" for a, b, f, _ in postings)
     for key in keys:
         digest.update(b"\n" + key.encode("utf-8"))
     return digest.hexdigest()
@@ -114,7 +115,7 @@ def _canonical(values: Sequence[object]) -> bytes:
 
 # As cards.services.chain has it at this revision (copied, as above).
 def _keyed_hash(
-    key: bytes, txn: Any, prev_hash: str, postings: list[tuple[Any, Any, int]]
+    key: bytes, txn: Any, prev_hash: str, postings: list[tuple[Any, Any, int, Any]]
 ) -> str:
     header = _canonical(
         [
@@ -137,25 +138,25 @@ def _keyed_hash(
     return digest.hexdigest()
 
 
-def _transactions(bind: sa.Connection) -> Iterator[tuple[Any, list[tuple[Any, Any, int]]]]:
+def _transactions(bind: sa.Connection) -> Iterator[tuple[Any, list[tuple[Any, Any, int, Any]]]]:
     rows = bind.execute(
         sa.text(
             "SELECT t.id, t.seq, t.kind, t.business_date, t.period, t.idem_key, t.memo, t.at, "
             "t.actor_id, t.actor_name, t.prev_hash, t.hash, "
-            "p.id AS posting_id, p.account_id, p.book, p.amount_fen "
+            "p.id AS posting_id, p.account_id, p.book, p.amount_fen, p.category "
             "FROM ledger_txn t LEFT JOIN ledger_posting p ON p.txn_id = t.id "
             "ORDER BY t.seq, p.id"
         )
     )
     current: Any = None
-    postings: list[tuple[Any, Any, int]] = []
+    postings: list[tuple[Any, Any, int, Any]] = []
     for row in rows:
         if current is None or current.id != row.id:
             if current is not None:
                 yield current, postings
             current, postings = row, []
         if row.posting_id is not None:
-            postings.append((row.account_id, row.book, int(row.amount_fen)))
+            postings.append((row.account_id, row.book, int(row.amount_fen), row.category))
     if current is not None:
         yield current, postings
 

@@ -19,7 +19,7 @@ def build_chain(database: Database, count: int) -> None:
     previous = chain.GENESIS
     txns, postings = [], []
     for seq in range(1, count + 1):
-        lines = [(None, "adjustment", -seq), (None, "sales", seq)]
+        lines = [(None, "adjustment", -seq, None), (None, "sales", seq, None)]
         txn = chain.StreamedTxn(
             id=seq,
             chain="bureau",
@@ -37,7 +37,7 @@ def build_chain(database: Database, count: int) -> None:
         )
         txn.hash = chain.txn_hash(TEST_KEYS, txn, lines)
         txns.append({**vars(txn), "at": AT.replace(tzinfo=None)})
-        postings += [{"t": seq, "b": b, "f": f} for _, b, f in lines]
+        postings += [{"t": seq, "b": b, "f": f} for _, b, f, _c in lines]
         previous = txn.hash
     for row in txns:
         row.pop("postings")
