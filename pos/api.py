@@ -27,7 +27,7 @@ from core.web import (
     now,
     settings,
 )
-from pos.models import Shift
+from pos.models import Sale, Shift
 from pos.printing.services import jobs
 from pos.schemas import (
     HeldListOut,
@@ -86,7 +86,14 @@ def _shift_out(shift: Shift, receipt: ReceiptOut | None = None) -> ShiftOut:
         totals=totals.report_figures(session, shift),
         held=held.count_held(session, shift),
         receipt=receipt,
+        cashier=receipts.staff_name(session, shift.cashier_id, shift.cashier_name),
     )
+
+
+def _sale_out(sale: Sale, receipt: ReceiptOut | None = None) -> SaleOut:
+    """A sale as the API answers it, its cashier by name (not the login)."""
+    name = receipts.staff_name(db_session(), sale.actor_id, sale.actor_name)
+    return SaleOut.of(sale, receipt, cashier=name)
 
 
 # --- sign-in ----------------------------------------------------------------------------------
@@ -214,9 +221,9 @@ def create_sale(body: SaleIn) -> ResponseReturnValue:
         allowance=cards_hooks.current().clothing_allowance,
     )
     if result.replayed or result.receipt is None:
-        return SaleOut.of(result.sale).model_dump(mode="json"), 200
+        return _sale_out(result.sale).model_dump(mode="json"), 200
     session.commit()
-    return SaleOut.of(result.sale, _deliver(result.receipt.id)).model_dump(mode="json"), 201
+    return _sale_out(result.sale, _deliver(result.receipt.id)).model_dump(mode="json"), 201
 
 
 @api.operation(
@@ -227,7 +234,7 @@ def create_sale(body: SaleIn) -> ResponseReturnValue:
     errors=("not_found",),
 )
 def get_sale(sale_no: str) -> SaleOut:
-    return SaleOut.of(sales.get_sale(db_session(), sale_no))
+    return _sale_out(sales.get_sale(db_session(), sale_no))
 
 
 @api.operation(

@@ -199,16 +199,20 @@ class SaleOut(ApiModel):
     clothing_used: int
     refunded: str
     receipt: ReceiptOut | None = None
+    cash_kept: str = "0.00"  # cash tendered minus change: what the drawer kept
 
     @classmethod
-    def of(cls, sale: Sale, receipt: ReceiptOut | None = None) -> SaleOut:
+    def of(
+        cls, sale: Sale, receipt: ReceiptOut | None = None, *, cashier: str | None = None
+    ) -> SaleOut:
+        """`cashier` is the staff member's name as people know it (default: the name recorded)."""
         refunded = sum(r.card_fen + r.cash_fen for r in sale.refunds)
         return cls(
             sale_no=sale.sale_no,
             client_ref=sale.client_ref,
             at=sale.at,
             terminal=sale.terminal,
-            cashier=sale.actor_name,
+            cashier=cashier or sale.actor_name,
             card_no=sale.card.card_no if sale.card else None,
             holder=sale.holder_masked,
             proxy=sale.proxy_name,
@@ -236,6 +240,7 @@ class SaleOut(ApiModel):
             paid_card=str(Money(sale.paid_card_fen)),
             paid_cash=str(Money(sale.paid_cash_fen)),
             change=str(Money(sale.change_fen)),
+            cash_kept=str(Money(sale.paid_cash_fen - sale.change_fen)),
             card_balance=_money(sale.card_balance_after_fen),
             clothing_used=sale.clothing_items,
             refunded=str(Money(refunded)),
@@ -346,12 +351,18 @@ class ShiftOut(ApiModel):
 
     @classmethod
     def of(
-        cls, shift: Shift, *, totals: ReportFigures, held: int, receipt: ReceiptOut | None = None
+        cls,
+        shift: Shift,
+        *,
+        totals: ReportFigures,
+        held: int,
+        receipt: ReceiptOut | None = None,
+        cashier: str | None = None,
     ) -> ShiftOut:
         return cls(
             id=shift.id,
             terminal=shift.terminal,
-            cashier=shift.cashier_name,
+            cashier=cashier or shift.cashier_name,
             status=shift.status,
             opened_at=shift.opened_at,
             closed_at=shift.closed_at,

@@ -154,6 +154,7 @@ def terminal() -> Response:
         api_token=token,
         terminal_no=store.terminal,
         public_sales=store.public_sales,
+        timezone=store.timezone,
     )
     response = current_app.make_response(page)
     response.headers["Cache-Control"] = "no-store"  # the page holds a live token: never cached
@@ -177,8 +178,10 @@ def sale_list() -> str:
         day = date.fromisoformat(text) if text else now().astimezone(tz).date()
     except ValueError:
         raise ValidationError(f"日期格式应为 YYYY-MM-DD，实际为 {text!r}") from None
-    rows = sales.sales_of_day(db_session(), day, tz=tz)
-    return render_template("pos/sales.html", sales=rows, day=day)
+    session = db_session()
+    rows = sales.sales_of_day(session, day, tz=tz)
+    names = receipts.staff_names(session, [s.actor_id for s in rows])
+    return render_template("pos/sales.html", sales=rows, day=day, names=names)
 
 
 @office_bp.get("/sales/<sale_no>")
@@ -192,6 +195,9 @@ def sale(sale_no: str) -> str:
     return render_template(
         "pos/sale.html",
         sale=record,
+        names=receipts.staff_names(
+            session, [record.actor_id, *(r.actor_id for r in record.refunds)]
+        ),
         preview=receipt_html(document, cfg),
         refunds=[
             (r, receipt_html(receipts.refund_slip(session, r, settings=cfg), cfg))
@@ -213,7 +219,10 @@ def reprint(sale_no: str) -> Response:
 @office_bp.get("/shifts", endpoint="shifts")
 @roles_required(Role.SUPERVISOR)
 def shift_list() -> str:
-    return render_template("pos/shifts.html", shifts=shifts.recent_shifts(db_session()))
+    session = db_session()
+    rows = shifts.recent_shifts(session)
+    names = receipts.staff_names(session, [s.cashier_id for s in rows])
+    return render_template("pos/shifts.html", shifts=rows, names=names)
 
 
 @office_bp.get("/shifts/<int:shift_id>")
@@ -225,6 +234,7 @@ def shift(shift_id: int) -> str:
     return render_template(
         "pos/shift.html",
         shift=record,
+        names=receipts.staff_names(session, [record.cashier_id]),
         totals=totals.shift_totals(session, record),
         preview=receipt_html(document, settings()),
     )

@@ -14,6 +14,7 @@
   var API = root.dataset.api || "/api/v1";
   var PRINTER_STATE = root.dataset.printerState || "/printing/state";
   var PUBLIC_SALES = root.dataset.publicSales === "true";
+  var TZ = root.dataset.tz || undefined; // the store's zone: times show in store time
   var CARD_RE = /^\d{16}$/;
   var QR_RE = /\/b\/([A-Za-z0-9_\-]+)\/?$/;
   var QTY_RE = /^(\d{1,4}(?:\.\d{1,3})?)\*(.*)$/;
@@ -121,8 +122,24 @@
     });
   }
 
+  // one money format everywhere, as the receipts print it: ￥12.34, -￥4.67
   function yuan(amount) {
-    return "￥" + (amount == null ? "0.00" : amount);
+    var text = amount == null ? "0.00" : String(amount);
+    return text.charAt(0) === "-" ? "-￥" + text.slice(1) : "￥" + text;
+  }
+
+  function minus(amount) {
+    return isZero(amount) ? yuan("0.00") : yuan("-" + amount);
+  }
+
+  function storeTime(iso, options) {
+    var o = Object.assign({ timeZone: TZ, hour12: false }, options || {});
+    try {
+      return new Date(iso).toLocaleString("zh-CN", o);
+    } catch (e) {
+      delete o.timeZone; // an unknown zone name: the browser's
+      return new Date(iso).toLocaleString("zh-CN", o);
+    }
   }
 
   function isZero(amount) {
@@ -203,8 +220,55 @@
       pending -= 1;
       if (!pending) busyEl.hidden = true;
       refocus();
+      settle();
     });
     return queue;
+  }
+
+  // --- keys typed ahead ----------------------------------------------------------------------
+  // From an F-key (or a dialog's Enter) until the dialog it opens is on screen, or the action
+  // ends, keys are held back and then replayed where they belong: a blind count typed after
+  // F10 goes into the count, not into the scan field; digits typed after picking a held sale go
+  // to the scan field, not to the list.
+
+  var typeahead = { holding: false, keys: [] };
+
+  function holdKeys() {
+    typeahead.holding = true;
+  }
+
+  function releaseKeys() {
+    typeahead.holding = false;
+    while (typeahead.keys.length && !typeahead.holding) feedKey(typeahead.keys.shift());
+  }
+
+  function settle() {
+    if (typeahead.holding && !pending) releaseKeys();
+  }
+
+  function fakeKey(key) {
+    return { key: key, ctrlKey: false, altKey: false, metaKey: false, preventDefault: function () {} };
+  }
+
+  function feedKey(key) {
+    var el = S.dialog ? document.activeElement : scan;
+    var typing = el && el.tagName === "INPUT" && (!S.dialog || dialogEl.contains(el));
+    if (key.length === 1 && typing && !(S.dialog && S.dialog.onKey && S.dialog.onKey(fakeKey(key)))) {
+      var start = el.selectionStart == null ? el.value.length : el.selectionStart;
+      var end = el.selectionEnd == null ? el.value.length : el.selectionEnd;
+      el.value = el.value.slice(0, start) + key + el.value.slice(end);
+      if (el.setSelectionRange) el.setSelectionRange(start + 1, start + 1);
+      return;
+    }
+    if (key === "Backspace" && typing) {
+      el.value = el.value.slice(0, -1);
+      return;
+    }
+    if (!S.dialog && (key === "+" || key === "-") && scan.value === "") {
+      onKey(fakeKey(key)); // the line commands, as when typed
+      return;
+    }
+    if (key.length !== 1) onKey(fakeKey(key));
   }
 
   // --- the cart -------------------------------------------------------------------------------
@@ -288,9 +352,15 @@
       index = lines.length - 1;
     }
     var name = code;
+    var before = cloneLines(S.lines);
+    var beforeSelected = S.selected;
     return apply(lines, S.card, index).then(function () {
       var line = S.quote.lines[index];
       name = line.name;
+      var stock = /^-/.test(line.stock) ? 0 : toMilli(line.stock);
+      if (qtyText && stock != null && toMilli(line.qty) > stock) {
+        return confirmOverStock(line, before, beforeSelected);
+      }
       if (line.weighed && !S.lines[index].scale && !qtyText) {
         showNotice("称重商品 " + name + " 按 1 " + line.unit + " 计：实际重量请输入 重量*条码（如 0.512*" +
           code + "）", "warn");
@@ -300,13 +370,42 @@
     });
   }
 
+  // a typed quantity above the stock on record: a slip of the finger (999 for 9) until confirmed
+  function confirmOverStock(line, before, beforeSelected) {
+    showNotice("数量 " + line.qty + " 超过库存 " + line.stock + "：请确认", "warn");
+    openDialog({
+      title: "数量超过库存",
+      cls: "t-dialog-pay",
+      html: "<p>" + esc(line.name) + "：要卖 <b>" + esc(line.qty) + " " + esc(line.unit) + "</b>，系统库存只有 <b>" +
+        esc(line.stock) + " " + esc(line.unit) + "</b>。</p><p>数量输错了吗？</p>" +
+        '<input id="d-stock" class="t-hidden-input" aria-label="确认数量">',
+      keys: "Enter 确认数量　Esc 取消（恢复原数量）",
+      onSubmit: function () {
+        closeDialog();
+        showNotice("已确认：" + line.name + " " + line.qty + " " + line.unit + "（超过库存）", "warn");
+      },
+      onCancel: function () {
+        dialogRun(function () {
+          return apply(before, S.card, beforeSelected).then(function () {
+            closeDialog();
+            showNotice("已取消：" + line.name + " 数量恢复", "ok");
+          });
+        });
+      },
+    });
+  }
+
   function attachCard(cardNo) {
     return call("GET", "/terminal/card/" + encodeURIComponent(cardNo)).then(function (res) {
       var card = res.data;
       return apply(cloneLines(S.lines), card, S.selected).then(function () {
         S.proxy = -1;
         render();
-        showNotice("已刷卡：" + card.holder + "，余额 " + yuan(card.balance), "ok");
+        if (isZero(card.balance)) {
+          showNotice("已刷卡：" + card.holder + "，余额 " + yuan(card.balance) + "：余额不足，只能付现金（F5）", "warn");
+        } else {
+          showNotice("已刷卡：" + card.holder + "，余额 " + yuan(card.balance), "ok");
+        }
       });
     });
   }
@@ -476,7 +575,7 @@
       return;
     }
     var html = row("标价合计", yuan(q.list_total));
-    if (S.card) html += row("慈善优惠", "−" + yuan(q.discount_total), "t-discount");
+    if (S.card) html += row("慈善优惠", minus(q.discount_total), "t-discount");
     html += row("应付", yuan(q.total), "t-due");
     if (S.card) {
       html += row("卡付", yuan(q.card_pays));
@@ -519,6 +618,7 @@
       '<p class="t-dialog-keys">' + (d.keys || "Enter 确认　Esc 取消") + "</p>";
     backdrop.hidden = false;
     refocus();
+    releaseKeys(); // what was typed while it opened belongs to it
   }
 
   function closeDialog() {
@@ -526,6 +626,7 @@
     backdrop.hidden = true;
     dialogEl.innerHTML = "";
     refocus();
+    releaseKeys();
   }
 
   function dialogError(err, hint) {
@@ -543,7 +644,8 @@
   }
 
   function dialogRun(action) {
-    // run a dialog step; its errors show inside the dialog
+    // run a dialog step; its errors show inside the dialog; keys typed meanwhile wait for its end
+    holdKeys();
     pending += 1;
     busyEl.hidden = false;
     queue = queue.then(action).catch(function (err) {
@@ -553,6 +655,7 @@
       pending -= 1;
       if (!pending) busyEl.hidden = true;
       refocus();
+      settle();
     });
   }
 
@@ -639,12 +742,17 @@
       return showError(new ApiError("validation_error", "本店只向持卡人销售"), "请先按 F2 刷卡。");
     }
     var q = S.quote;
+    if (withCard && isZero(q.card_pays) && !isZero(q.total)) {
+      return showError(new ApiError("insufficient_balance", "卡余额不足：余额 " + yuan(S.card.balance) + "，卡上没有钱可付"),
+        "请按 F5 全部收现金（仍按慈善价），或请顾客改日再来。");
+    }
     var cardPays = withCard ? q.card_pays : "0.00";
     var cashDue = withCard ? q.cash_due : q.total;
     var html = '<div class="t-pay">' +
       row("应付", yuan(q.total), "t-due") +
       (withCard ? row("卡付", yuan(cardPays)) : "") +
-      row("现金应收", yuan(cashDue), "t-cash") + "</div>";
+      row("现金应收", yuan(cashDue), "t-cash") + "</div>" +
+      (withCard && !isZero(cashDue) ? '<p class="t-short">卡余额不足：卡付 ' + yuan(cardPays) + "，差额 " + yuan(cashDue) + " 收现金</p>" : "");
     var needCash = !isZero(cashDue);
     html += '<label class="t-field">收到现金（元）<input id="d-cash" inputmode="decimal" autocomplete="off" placeholder="' +
       esc(cashDue) + '"></label><p class="t-card-sub">' +
@@ -755,19 +863,31 @@
         if (!items.length) return showNotice("没有挂单", "warn");
         var html = '<ol class="t-held">';
         items.slice(0, 9).forEach(function (h, i) {
-          var at = new Date(h.held_at);
-          html += "<li><kbd>" + (i + 1) + "</kbd> " + esc(at.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" })) +
+          html += '<li data-index="' + i + '"' + (i === 0 ? ' class="t-selected"' : "") + "><kbd>" + (i + 1) + "</kbd> " + esc(storeTime(h.held_at, { hour: "2-digit", minute: "2-digit" })) +
             "　" + esc(h.label || "（无卡）") + "　" + h.lines.length + " 行</li>";
         });
         html += "</ol>";
         openDialog({
           title: "取回挂单",
           html: html + '<input id="d-pick" class="t-hidden-input" autocomplete="off" aria-label="挂单序号">',
-          keys: "按数字键选择　Esc 返回",
+          keys: "按数字键或 ↑↓ 加 Enter 选择　Esc 返回",
           onKey: function (e) {
-            if (!/^[1-9]$/.test(e.key)) return false;
-            var h = items[parseInt(e.key, 10) - 1];
+            var shown = Math.min(items.length, 9);
+            var list = dialogEl.querySelectorAll(".t-held li");
+            var at = 0;
+            for (var k = 0; k < list.length; k++) if (list[k].classList.contains("t-selected")) at = k;
+            if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+              var next = Math.max(0, Math.min(shown - 1, at + (e.key === "ArrowDown" ? 1 : -1)));
+              list[at].classList.remove("t-selected");
+              list[next].classList.add("t-selected");
+              return true;
+            }
+            var h = null;
+            if (e.key === "Enter") h = items[at];
+            else if (/^[1-9]$/.test(e.key)) h = items[parseInt(e.key, 10) - 1];
+            else return e.key.length === 1; // other characters are not for this list
             if (!h) return true;
+            // keys typed from here on (a card number) wait for the sale, then go to the scan field
             dialogRun(function () { return resume(h); });
             return true;
           },
@@ -813,7 +933,8 @@
 
   function refundDetail(sale) {
     var html = '<p class="t-refund-head">' + esc(sale.sale_no) + "　" + esc(sale.holder || "无卡") +
-      "　应付 " + yuan(sale.total) + "（卡 " + esc(sale.paid_card) + "，现金 " + esc(sale.paid_cash) + "）" +
+      "　实收 " + yuan(sale.total) + "（卡 " + yuan(sale.paid_card) + "，现金 " +
+      yuan(sale.cash_kept != null ? sale.cash_kept : sale.paid_cash) + "）" +
       (isZero(sale.refunded) ? "" : "　已退 " + yuan(sale.refunded)) + "</p>";
     html += '<table class="t-refund-lines"><thead><tr><th>#</th><th>商品</th><th class="num">数量</th><th class="num">已退</th><th class="num">小计</th></tr></thead><tbody>';
     sale.lines.forEach(function (l) {
@@ -868,7 +989,18 @@
   }
 
   function refundAs(sale, body, user, pass) {
-    return call("POST", "/login", { username: user, password: pass }).then(function (res) {
+    var signIn = call("POST", "/login", { username: user, password: pass }).catch(function (err) {
+      if (err.code !== "unauthorized") throw err;
+      // the supervisor's password, not this terminal's sign-in: nothing expired, the sale is safe
+      var p = document.getElementById("d-pass");
+      if (p) {
+        p.value = "";
+        p.focus();
+      }
+      throw new ApiError("unauthorized", "店长用户名或密码错误", err.status,
+        "请店长重新输入密码（本单不受影响，不要刷新页面）。");
+    });
+    return signIn.then(function (res) {
       var token = res.data.token;
       var refund = call("POST", "/sales/" + encodeURIComponent(sale.sale_no) + "/refund", body, token);
       // sign the supervisor out again whatever the refund answered
@@ -935,11 +1067,11 @@
         var s = res.data;
         var html = '<div class="t-report">';
         X_FIELDS.forEach(function (f) {
-          if (s.totals[f[0]] != null) html += row(f[1], (f[2] ? "￥" : "") + esc(s.totals[f[0]]));
+          if (s.totals[f[0]] != null) html += row(f[1], f[2] ? yuan(s.totals[f[0]]) : esc(s.totals[f[0]]));
         });
         html += row("挂单", s.held + " 笔") + "</div>" +
           '<p class="t-card-sub">交班时先盲点现金，点完才显示差异。开班于 ' +
-          esc(new Date(s.opened_at).toLocaleString("zh-CN")) + "</p>";
+          esc(storeTime(s.opened_at)) + "</p>";
         openDialog({
           title: "当前班次 X 报表",
           html: html + '<input id="d-x" class="t-hidden-input" aria-label="继续">',
@@ -1003,6 +1135,8 @@
             openDialog({
               title: "已交班：Z 报表 " + (s.z_number || ""),
               html: '<div class="t-report">' + row("销售笔数", esc(z.sales_count)) + row("实收合计", yuan(z.total)) +
+                row("退货笔数", esc(z.refunds_count)) + row("作废笔数", esc(z.voids_count)) +
+                row("退款合计", yuan(z.refunds_total)) +
                 row("应有现金", yuan(z.expected_cash)) + row("实点现金", yuan(s.counted_cash)) +
                 row("差异", yuan(s.variance), isZero((s.variance || "").replace("-", "")) ? "" : "t-variance") + "</div>" +
                 '<div class="t-receipt t-receipt-' + esc(status) + '">' + esc((STATUS_TEXT[status] || status).replace("小票", "Z 报表")) + "</div>",
@@ -1063,14 +1197,30 @@
   };
 
   function onKey(e) {
+    if (typeahead.holding) {
+      if (e.ctrlKey || e.altKey || e.metaKey || /^(Shift|Control|Alt|Meta|CapsLock|Tab)$/.test(e.key)) return;
+      e.preventDefault();
+      typeahead.keys.push(e.key);
+      return;
+    }
     if (S.dialog) {
       if (FKEYS[e.key]) e.preventDefault(); // no browser F-key actions (F5 reload!) behind a dialog
       return dialogKey(e);
     }
     if (FKEYS[e.key]) {
       e.preventDefault();
-      // let queued scans and quotes land first: act on what the screen will show
-      queue.then(FKEYS[e.key]);
+      // let queued scans and quotes land first: act on what the screen will show; keys typed
+      // meanwhile wait for the dialog this opens
+      var action = FKEYS[e.key];
+      holdKeys();
+      pending += 1;
+      queue.then(action).catch(function (err) {
+        showError(err instanceof ApiError ? err : new ApiError("server", String(err)));
+      }).then(function () {
+        pending -= 1;
+        if (!pending) busyEl.hidden = true;
+        settle();
+      });
       return;
     }
     if (e.ctrlKey || e.altKey || e.metaKey) return; // browser shortcuts (Ctrl+R) stay usable
