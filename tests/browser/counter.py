@@ -28,7 +28,7 @@ def sign_in(browser: Any, live_server: str, username: str, *, timezone: str = ""
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", "password123")
     page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    page.wait_for_url(lambda url: not url.rstrip("/").endswith(live_server.split("//")[1]))
     return page
 
 
