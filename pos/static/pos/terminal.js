@@ -693,7 +693,8 @@
   function cardDialog() {
     openDialog({
       title: "刷卡 / 输入卡号",
-      html: '<label class="t-field">卡号（16 位）<input id="d-card" inputmode="numeric" autocomplete="off" maxlength="40"></label>' +
+      html: '<label class="t-field">卡号（16 位），或忘带卡时：姓名 + 身份证号/手机号后四位（如 张三 1234）' +
+        '<input id="d-card" autocomplete="off" maxlength="40"></label>' +
         (S.card ? '<p>当前：' + esc(S.card.holder) + "　按 Delete 取消刷卡</p>" : ""),
       keys: "Enter 确认　" + (S.card ? "Delete 取消刷卡　" : "") + "Esc 返回",
       onKey: function (e) {
@@ -711,6 +712,13 @@
       },
       onSubmit: function () {
         var no = val("d-card").replace(/\s+/g, "");
+        if (/[^\d\s]/.test(val("d-card"))) {
+          var q = val("d-card");
+          dialogRun(function () {
+            return call("GET", "/cards?q=" + encodeURIComponent(q)).then(function (res) { lookupList(q, res.data.items || []); });
+          });
+          return;
+        }
         if (!CARD_RE.test(no)) {
           dialogError(new ApiError("unknown_card", "卡号应为 16 位数字，实际为 " + (no || "（空）")));
           return;
@@ -718,6 +726,46 @@
         dialogRun(function () {
           return attachCard(no).then(closeDialog);
         });
+      },
+    });
+  }
+
+  // F2 without the card: the holders found (masked, at most five); a digit or ↑↓ Enter picks one
+  function lookupList(q, items) {
+    if (!items.length) {
+      return dialogError(new ApiError("unknown_card", "没有找到“" + q + "”"),
+        "请核对姓名和身份证号或手机号的后四位；仍找不到请持卡人联系民政部门。");
+    }
+    var html = '<ol class="t-held t-found">';
+    items.forEach(function (c, i) {
+      html += '<li data-index="' + i + '"' + (i === 0 ? ' class="t-selected"' : "") + "><kbd>" + (i + 1) + "</kbd> " +
+        esc(c.holder) + "　" + esc(c.category) + "　卡尾号 " + esc(c.card_no.slice(-4)) + "　余额 " + yuan(c.balance) +
+        (c.status === "active" ? "" : '　<span class="t-tag">' + (c.status === "frozen" ? "已挂失" : esc(c.status)) + "</span>") +
+        "</li>";
+    });
+    html += "</ol>";
+    openDialog({
+      title: "找到 " + items.length + " 位持卡人",
+      html: html + '<p class="t-card-sub">请核对本人后选择（查找已记录）</p>' +
+        '<input id="d-pick" class="t-hidden-input" autocomplete="off" aria-label="持卡人序号">',
+      keys: "数字键或 ↑↓ 加 Enter 选择　Esc 返回",
+      onKey: function (e) {
+        var list = dialogEl.querySelectorAll(".t-found li");
+        var at = 0;
+        for (var k = 0; k < list.length; k++) if (list[k].classList.contains("t-selected")) at = k;
+        if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+          var next = Math.max(0, Math.min(list.length - 1, at + (e.key === "ArrowDown" ? 1 : -1)));
+          list[at].classList.remove("t-selected");
+          list[next].classList.add("t-selected");
+          return true;
+        }
+        var c = null;
+        if (e.key === "Enter") c = items[at];
+        else if (/^[1-5]$/.test(e.key)) c = items[parseInt(e.key, 10) - 1];
+        else return e.key.length === 1;
+        if (!c) return true;
+        dialogRun(function () { return attachCard(c.card_no).then(closeDialog); });
+        return true;
       },
     });
   }
