@@ -203,6 +203,7 @@ def terminal_qr(token: str) -> CardAnswer:
 def create_sale(body: SaleIn) -> ResponseReturnValue:
     session = db_session()
     paid_card, paid_cash = body.tenders()
+    paid_qr, qr_reference = body.qr_tender()
     request = checkout.SaleRequest(
         client_ref=body.client_ref,
         lines=[line.request() for line in body.lines],
@@ -210,6 +211,8 @@ def create_sale(body: SaleIn) -> ResponseReturnValue:
         paid_card=paid_card,
         paid_cash=paid_cash,
         proxy_id=body.proxy_id,
+        paid_qr=paid_qr,
+        qr_reference=qr_reference,
     )
     result = checkout.checkout(
         session,

@@ -79,7 +79,11 @@ class Sale(Base):
         CheckConstraint("total_fen >= 0", name="total_not_negative"),
         CheckConstraint("paid_card_fen >= 0 AND paid_cash_fen >= 0", name="tenders_not_negative"),
         CheckConstraint("paid_card_fen <= total_fen", name="card_at_most_total"),
-        CheckConstraint("paid_card_fen + paid_cash_fen - change_fen = total_fen", name="balanced"),
+        CheckConstraint("paid_qr_fen >= 0", name="qr_not_negative"),
+        CheckConstraint(
+            "paid_card_fen + paid_qr_fen + paid_cash_fen - change_fen = total_fen",
+            name="balanced_with_qr",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,6 +108,10 @@ class Sale(Base):
     paid_card_fen: Mapped[int] = mapped_column(default=0)
     paid_cash_fen: Mapped[int] = mapped_column(default=0)
     change_fen: Mapped[int] = mapped_column(default=0)
+    # a recorded `qr` tender: paid to the store's own WeChat/Alipay collection code (never
+    # change), with the last digits of that transaction as its reference
+    paid_qr_fen: Mapped[int] = mapped_column(default=0, server_default="0")
+    qr_reference: Mapped[str] = mapped_column(String(32), default="", server_default="")
     card_balance_after_fen: Mapped[int | None] = mapped_column(default=None)
     clothing_items: Mapped[int] = mapped_column(default=0)
     ledger_txn_id: Mapped[int | None] = mapped_column(default=None)
@@ -168,6 +176,7 @@ class Refund(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('refund', 'void')", name="kind"),
         CheckConstraint("card_fen >= 0 AND cash_fen >= 0", name="amounts_not_negative"),
+        CheckConstraint("qr_fen >= 0", name="qr_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -181,6 +190,7 @@ class Refund(Base):
     reason: Mapped[str] = mapped_column(Text)
     card_fen: Mapped[int] = mapped_column(default=0)
     cash_fen: Mapped[int] = mapped_column(default=0)
+    qr_fen: Mapped[int] = mapped_column(default=0, server_default="0")  # back by the QR tender
     clothing_items: Mapped[int] = mapped_column(default=0)
     ledger_txn_id: Mapped[int | None] = mapped_column(default=None)
 
@@ -191,7 +201,7 @@ class Refund(Base):
 
     @property
     def total(self) -> Money:
-        return Money(self.card_fen + self.cash_fen)
+        return Money(self.card_fen + self.cash_fen + self.qr_fen)
 
 
 class RefundLine(Base):

@@ -6,11 +6,12 @@ as such, and are parsed by `core.fields`, the one parser of what people type."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from cards.schemas import CardAnswer
 from core.fields import parse_amount, parse_quantity
@@ -67,14 +68,31 @@ class LineIn(ApiModel):
 
 
 class PaymentIn(ApiModel):
-    method: Literal["card", "cash"]
+    method: Literal["card", "cash", "qr"]
     amount: str = Field(description='两位小数的金额，如 "20.00"')
+    reference: str | None = Field(
+        default=None,
+        max_length=32,
+        description="qr（顾客扫本店微信/支付宝收款码）：交易单号的末几位（4 至 32 位字母数字）",
+    )
 
     @field_validator("amount")
     @classmethod
     def _check_amount(cls, value: str) -> str:
         parse_amount(value)
         return value
+
+    @model_validator(mode="after")
+    def _check_reference(self) -> PaymentIn:
+        if self.method == "qr":
+            text = (self.reference or "").strip()
+            if not re.fullmatch(r"[0-9A-Za-z]{4,32}", text):
+                raise ValueError(
+                    f"扫码收款须填写交易单号末 4 位以上的数字或字母（收到“{text}”）"
+                )
+        elif self.reference:
+            raise ValueError(f"只有扫码收款（qr）填写交易单号，{self.method} 不填")
+        return self
 
     @property
     def money(self) -> Money:
@@ -95,6 +113,12 @@ class SaleIn(ApiModel):
         card = sum((p.money for p in self.payments if p.method == "card"), Money.zero())
         cash = sum((p.money for p in self.payments if p.method == "cash"), Money.zero())
         return card, cash
+
+    def qr_tender(self) -> tuple[Money, str]:
+        """(amount, reference) of the QR tender ("" when none; several join their references)."""
+        qr = [p for p in self.payments if p.method == "qr"]
+        amount = sum((p.money for p in qr), Money.zero())
+        return amount, ",".join((p.reference or "").strip() for p in qr)[:32]
 
 
 class QuoteIn(ApiModel):
@@ -200,13 +224,15 @@ class SaleOut(ApiModel):
     refunded: str
     receipt: ReceiptOut | None = None
     cash_kept: str = "0.00"  # cash tendered minus change: what the drawer kept
+    paid_qr: str = "0.00"  # the recorded QR tender (the store's own collection code)
+    qr_reference: str = ""
 
     @classmethod
     def of(
         cls, sale: Sale, receipt: ReceiptOut | None = None, *, cashier: str | None = None
     ) -> SaleOut:
         """`cashier` is the staff member's name as people know it (default: the name recorded)."""
-        refunded = sum(r.card_fen + r.cash_fen for r in sale.refunds)
+        refunded = sum(r.total.fen for r in sale.refunds)
         return cls(
             sale_no=sale.sale_no,
             client_ref=sale.client_ref,
@@ -241,6 +267,8 @@ class SaleOut(ApiModel):
             paid_cash=str(Money(sale.paid_cash_fen)),
             change=str(Money(sale.change_fen)),
             cash_kept=str(Money(sale.paid_cash_fen - sale.change_fen)),
+            paid_qr=str(Money(sale.paid_qr_fen)),
+            qr_reference=sale.qr_reference,
             card_balance=_money(sale.card_balance_after_fen),
             clothing_used=sale.clothing_items,
             refunded=str(Money(refunded)),
@@ -317,6 +345,7 @@ class RefundOut(ApiModel):
     clothing_returned: int
     card_balance: str | None
     receipt: ReceiptOut
+    qr: str = "0.00"  # back by the QR tender (the cashier returns it through WeChat/Alipay)
 
     @classmethod
     def of(cls, result: RefundResult, receipt: ReceiptOut) -> RefundOut:
@@ -327,6 +356,7 @@ class RefundOut(ApiModel):
             kind=record.kind,
             card=str(Money(record.card_fen)),
             cash=str(Money(record.cash_fen)),
+            qr=str(Money(record.qr_fen)),
             total=str(record.total),
             clothing_returned=record.clothing_items,
             card_balance=None if result.card_balance is None else str(result.card_balance),

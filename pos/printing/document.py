@@ -84,6 +84,8 @@ class Receipt:
     proxy_masked: str | None = None  # the proxy collector (代领人) who shopped for the holder
     reprinted_at: datetime | None = None
     later_refunds: int = 0
+    paid_qr: Money = Money.zero()  # the recorded QR tender (paid, or on a slip returned)
+    qr_reference: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in ("sale", "refund"):
@@ -138,6 +140,7 @@ class ZReport:
     at: datetime | None = None  # when printed; defaults to closed_at or opened_at
     reprint: int = 0
     footer: str = ""
+    qr_total: Money = Money.zero()  # the recorded QR tender, kept apart from cash
 
     def __post_init__(self) -> None:
         if self.report not in ("X", "Z"):

@@ -7,7 +7,9 @@ request under the same reference is refused (`conflict`).
 Tender rules (CONTRACT): with a card the charity price applies; without one the list price and
 cash only. The card pays at most the balance and at most the total (`card_tender`); cash makes up
 the rest and only cash gives change. Payments that do not cover the total are refused
-(`payment_mismatch`).
+(`payment_mismatch`). A recorded `qr` tender (money the customer paid to the store's own
+WeChat/Alipay collection code, with the transaction's last digits) pays at most what the card
+leaves and never gives change; it is kept apart from cash (X, Z and the day close).
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class SaleRequest:
     paid_card: Money = field(default_factory=Money.zero)
     paid_cash: Money = field(default_factory=Money.zero)
     proxy_id: int | None = None
+    paid_qr: Money = field(default_factory=Money.zero)
+    qr_reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -151,17 +155,25 @@ def quote(
     return Quote(card, priced, list_total, list_total - total, total, clothing)
 
 
-def _check_tenders(q: Quote, paid_card: Money, paid_cash: Money) -> Money:
+def _check_tenders(
+    q: Quote, paid_card: Money, paid_cash: Money, paid_qr: Money | None = None
+) -> Money:
     """The change to give, or PaymentMismatch naming what is wrong."""
-    if paid_card.is_negative or paid_cash.is_negative:
+    qr = paid_qr or Money.zero()
+    if paid_card.is_negative or paid_cash.is_negative or qr.is_negative:
         raise PaymentMismatch("付款金额不能为负数")
+    if qr and paid_card + qr > q.total:
+        raise PaymentMismatch(
+            f"扫码收款 {qr.format()} 超过应收 {(q.total - paid_card).format()}："
+            "扫码只收应收部分，不找零"
+        )
     if paid_card and q.card is None:
         raise PaymentMismatch("未刷慈善卡，不能用卡支付")
     if paid_card > q.total:
         raise PaymentMismatch(
             f"卡支付 {paid_card.format()} 超过应付金额 {q.total.format()}：卡只付应付部分"
         )
-    paid = paid_card + paid_cash
+    paid = paid_card + qr + paid_cash
     if paid < q.total:
         raise PaymentMismatch(
             f"付款不足：应付 {q.total.format()}，实付 {paid.format()}，还差 {(q.total - paid).format()}"
@@ -190,7 +202,7 @@ def checkout(
     if existing is not None:
         return _replay(existing, fingerprint)
     q = quote(session, request.lines, card_no=request.card_no, settings=settings)
-    change = _check_tenders(q, request.paid_card, request.paid_cash)
+    change = _check_tenders(q, request.paid_card, request.paid_cash, request.paid_qr)
     card = q.card
     proxy = _proxy(session, card, request.proxy_id)
     if actor.user_id is None:
@@ -224,6 +236,8 @@ def checkout(
                 total_fen=q.total.fen,
                 paid_card_fen=request.paid_card.fen,
                 paid_cash_fen=request.paid_cash.fen,
+                paid_qr_fen=request.paid_qr.fen,
+                qr_reference=request.qr_reference.strip()[:32],
                 change_fen=change.fen,
                 clothing_items=q.clothing_items,
             )
@@ -310,6 +324,9 @@ def request_fingerprint(request: SaleRequest) -> str:
         "paid_cash": request.paid_cash.fen,
         "proxy_id": request.proxy_id,
     }
+    if request.paid_qr:  # only then: sales without it keep their fingerprints
+        canonical["paid_qr"] = request.paid_qr.fen
+        canonical["qr_reference"] = request.qr_reference.strip()
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -118,6 +118,8 @@ def sale_receipt(
         total=Money(sale.total_fen),
         paid_card=Money(sale.paid_card_fen),
         paid_cash=Money(sale.paid_cash_fen),
+        paid_qr=Money(sale.paid_qr_fen),
+        qr_reference=sale.qr_reference,
         change=Money(sale.change_fen),
         card_balance_after=(
             Money(sale.card_balance_after_fen) if sale.card_balance_after_fen is not None else None
@@ -157,7 +159,7 @@ def refund_slip(session: Session, refund: Refund, *, settings: Settings) -> Rece
                 weighed=sold.weighed,
             )
         )
-    total = Money(refund.card_fen + refund.cash_fen)
+    total = refund.total
     card = sale.card
     return Receipt(
         kind="refund",
@@ -175,6 +177,7 @@ def refund_slip(session: Session, refund: Refund, *, settings: Settings) -> Rece
         total=total,
         paid_card=Money(refund.card_fen),
         paid_cash=Money(refund.cash_fen),
+        paid_qr=Money(refund.qr_fen),
         change=Money.zero(),
         card_balance_after=balance_after_refund(session, refund),
         holder_masked=sale.holder_masked,
@@ -201,6 +204,7 @@ def shift_report(session: Session, shift: Shift, *, settings: Settings, at: date
         discount_total=totals.discount_total,
         card_total=totals.card_total,
         cash_total=totals.cash_total,
+        qr_total=totals.qr_total,
         refunds_total=totals.refunds_total,
         refunds_count=totals.refunds_count,
         voids_count=totals.voids_count,

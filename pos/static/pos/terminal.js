@@ -600,6 +600,7 @@
       row("应付", yuan(d.total)) +
       row("卡付", yuan(d.paid_card)) +
       row("现金", yuan(d.paid_cash)) +
+      (d.paid_qr && !isZero(d.paid_qr) ? row("扫码收款", yuan(d.paid_qr) + "（尾号 " + esc(d.qr_reference) + "）") : "") +
       (d.card_balance != null ? row("付后卡余额", yuan(d.card_balance), "t-after") : "") +
       '<div class="t-receipt t-receipt-' + esc(status) + '">' + esc(STATUS_TEXT[status] || status) + "</div>" +
       '<div class="t-card-sub">扫描下一位顾客的商品即开始新的一单</div>';
@@ -804,12 +805,17 @@
     var needCash = !isZero(cashDue);
     html += '<label class="t-field">收到现金（元）<input id="d-cash" inputmode="decimal" autocomplete="off" placeholder="' +
       esc(cashDue) + '"></label><p class="t-card-sub">' +
-      (needCash ? "直接按 Enter＝收到正好 " + esc(cashDue) + " 元" : "无需现金：按 Enter 完成") + "</p>";
+      (needCash ? "直接按 Enter＝收到正好 " + esc(cashDue) + " 元；顾客扫本店收款码付款按 Q" : "无需现金：按 Enter 完成") + "</p>";
     openDialog({
       title: withCard ? "卡付 + 现金" : "现金收款",
       cls: "t-dialog-pay",
       html: html,
-      keys: "Enter 收款　Esc 返回",
+      keys: "Enter 收款　" + (needCash ? "Q 扫码收款　" : "") + "Esc 返回",
+      onKey: function (e) {
+        if (!needCash || S.uncertain || (e.key !== "q" && e.key !== "Q")) return false;
+        qrDialog(withCard, cardPays, cashDue);
+        return true;
+      },
       onCancel: function () {
         if (S.uncertain) {
           dialogError(new ApiError("conflict", "付款结果未知：请按 Enter 重试，直到成功或报错"));
@@ -828,6 +834,42 @@
         var payments = [];
         if (!isZero(cardPays)) payments.push({ method: "card", amount: cardPays });
         if (!isZero(cash)) payments.push({ method: "cash", amount: cash });
+        if (!S.clientRef) S.clientRef = newClientRef();
+        var body = { client_ref: S.clientRef, lines: requestLines(S.lines), payments: payments };
+        if (S.card) body.card_no = S.card.card_no;
+        if (S.card && S.proxy >= 0 && S.card.proxies[S.proxy]) body.proxy_id = S.card.proxies[S.proxy].id;
+        dialogRun(function () { return submitSale(body); });
+      },
+    });
+  }
+
+  // Q in the pay dialog: the customer paid what cash would be to the store's own WeChat/Alipay
+  // collection code; the cashier types the last digits of the transaction shown on the phone
+  function qrDialog(withCard, cardPays, amount) {
+    openDialog({
+      title: "扫码收款（微信/支付宝）",
+      cls: "t-dialog-pay",
+      html: '<div class="t-pay">' + row("扫码应收", yuan(amount), "t-cash") + "</div>" +
+        '<p class="t-card-sub">请顾客扫本店收款码付 ' + esc(amount) + " 元，看到到账后输入手机上交易单号的末几位。</p>" +
+        '<label class="t-field">交易单号末 4 位以上<input id="d-qr-ref" autocomplete="off" maxlength="32"></label>',
+      keys: "Enter 完成　Esc 返回",
+      onCancel: function () {
+        if (S.uncertain) {
+          dialogError(new ApiError("conflict", "付款结果未知：请按 Enter 重试，直到成功或报错"));
+          return;
+        }
+        closeDialog();
+      },
+      onSubmit: function () {
+        if (S.uncertain) return dialogRun(function () { return submitSale(S.uncertain); });
+        var ref = val("d-qr-ref");
+        if (!/^[0-9A-Za-z]{4,32}$/.test(ref)) {
+          return dialogError(new ApiError("validation_error", "交易单号末几位 " + (ref || "（空）") + " 无效"),
+            "请输入顾客手机上交易单号的末 4 位以上（数字或字母）。");
+        }
+        var payments = [];
+        if (withCard && !isZero(cardPays)) payments.push({ method: "card", amount: cardPays });
+        payments.push({ method: "qr", amount: amount, reference: ref });
         if (!S.clientRef) S.clientRef = newClientRef();
         var body = { client_ref: S.clientRef, lines: requestLines(S.lines), payments: payments };
         if (S.card) body.card_no = S.card.card_no;
@@ -1064,6 +1106,7 @@
         cls: "t-dialog-pay",
         html: row("退款合计", yuan(r.total), "t-due") +
           row("退回卡上", yuan(r.card)) +
+          (r.qr && !isZero(r.qr) ? row("扫码原路退回", yuan(r.qr) + "（请用收款码后台退款）") : "") +
           '<div class="t-change-label">从钱箱退现金</div><div class="t-change">' + yuan(r.cash) + "</div>" +
           (r.card_balance != null ? row("卡余额", yuan(r.card_balance)) : "") +
           '<div class="t-receipt t-receipt-' + esc(status) + '">' + esc((STATUS_TEXT[status] || status).replace("小票", "退货单")) + "</div>",
@@ -1103,6 +1146,8 @@
     ["discount_total", "慈善优惠", "￥"],
     ["total", "实收合计", "￥"],
     ["card_total", "卡付合计", "￥"],
+    ["cash_total", "现金收入", "￥"],
+    ["qr_total", "扫码收款", "￥"],
     ["refunds_count", "退货笔数", ""],
     ["voids_count", "作废笔数", ""],
     ["refunds_total", "退款合计", "￥"],
@@ -1185,6 +1230,7 @@
               html: '<div class="t-report">' + row("销售笔数", esc(z.sales_count)) + row("实收合计", yuan(z.total)) +
                 row("退货笔数", esc(z.refunds_count)) + row("作废笔数", esc(z.voids_count)) +
                 row("退款合计", yuan(z.refunds_total)) +
+                (z.qr_total != null && !isZero(z.qr_total) ? row("扫码收款", yuan(z.qr_total)) : "") +
                 row("应有现金", yuan(z.expected_cash)) + row("实点现金", yuan(s.counted_cash)) +
                 row("差异", yuan(s.variance), isZero((s.variance || "").replace("-", "")) ? "" : "t-variance") + "</div>" +
                 '<div class="t-receipt t-receipt-' + esc(status) + '">' + esc((STATUS_TEXT[status] || status).replace("小票", "Z 报表")) + "</div>",
