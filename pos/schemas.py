@@ -87,9 +87,7 @@ class PaymentIn(ApiModel):
         if self.method == "qr":
             text = (self.reference or "").strip()
             if not re.fullmatch(r"[0-9A-Za-z]{4,32}", text):
-                raise ValueError(
-                    f"扫码收款须填写交易单号末 4 位以上的数字或字母（收到“{text}”）"
-                )
+                raise ValueError(f"扫码收款须填写交易单号末 4 位以上的数字或字母（收到“{text}”）")
         elif self.reference:
             raise ValueError(f"只有扫码收款（qr）填写交易单号，{self.method} 不填")
         return self

@@ -32,8 +32,8 @@ class ShiftTotals:
     clothing_items: int
     opening_float: Money
     expected_cash: Money
-    qr_total: Money = Money.zero()  # the recorded QR tender: never in the drawer
-    qr_refunds: Money = Money.zero()
+    qr_total: Money  # the recorded QR tender: never in the drawer
+    qr_refunds: Money
 
     def to_json(self) -> ReportFigures:
         # not asdict(): it would turn each Money (a dataclass) into {"fen": n}
