@@ -7,6 +7,8 @@ the transaction) delivers what it queued for the printer."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask.typing import ResponseReturnValue
 
 from cards import hooks as cards_hooks
@@ -16,6 +18,7 @@ from cards.schemas import CardAnswer
 from cards.services.cards import card_for_payment
 from core.auth import Role
 from core.money import Money
+from core.periods import local_date
 from core.signin import sign_in_api, sign_out_token
 from core.web import (
     ApiBlueprint,
@@ -23,10 +26,13 @@ from core.web import (
     app_state,
     bearer_token,
     current_actor,
+    data_keys,
     db_session,
     now,
     settings,
 )
+from inventory.services.counter_keys import price_open_line
+from inventory.services.products import require_product
 from pos.models import Sale, Shift
 from pos.printing.services import jobs
 from pos.schemas import (
@@ -36,6 +42,8 @@ from pos.schemas import (
     LoginAnswer,
     LoginRequest,
     MeAnswer,
+    OpenPriceApprovalIn,
+    OpenPriceApprovalOut,
     QuoteIn,
     QuoteOut,
     ReceiptOut,
@@ -47,7 +55,17 @@ from pos.schemas import (
     ShiftOpenIn,
     ShiftOut,
 )
-from pos.services import checkout, held, holder, receipts, refunds, sales, shifts, totals
+from pos.services import (
+    checkout,
+    held,
+    holder,
+    open_price,
+    receipts,
+    refunds,
+    sales,
+    shifts,
+    totals,
+)
 
 api = ApiBlueprint("sales_api", __name__, tag="checkout")
 session_api = ApiBlueprint("pos_api", __name__, tag="session")
@@ -222,11 +240,41 @@ def create_sale(body: SaleIn) -> ResponseReturnValue:
         terminal=_terminal(),
         settings=settings(),
         allowance=cards_hooks.current().clothing_allowance,
+        keys=data_keys(),
     )
     if result.replayed or result.receipt is None:
         return _sale_out(result.sale).model_dump(mode="json"), 200
     session.commit()
     return _sale_out(result.sale, _deliver(result.receipt.id)).model_dump(mode="json"), 201
+
+
+@api.operation(
+    "/open-price/approve",
+    method="POST",
+    summary="店长授权一个超过授权线的手工单价（当天有效，记入审计日志）",
+    roles=(Role.SUPERVISOR,),
+    body=OpenPriceApprovalIn,
+    response=OpenPriceApprovalOut,
+    errors=("validation_error", "unknown_product", "forbidden"),
+)
+def approve_open_price(body: OpenPriceApprovalIn) -> OpenPriceApprovalOut:
+    session = db_session()
+    product = require_product(session, body.barcode)
+    price = Money.parse(body.price)
+    at = now()
+    # the bounds are the product's: a price outside them is refused before anyone signs it
+    price_open_line(product, price, Decimal(1), charity=False)
+    approval = open_price.approve(
+        session,
+        product,
+        price,
+        keys=data_keys(),
+        day=local_date(at, settings().tz),
+        at=at,
+        actor=current_actor(),
+    )
+    session.commit()
+    return OpenPriceApprovalOut(approval=approval, barcode=product.barcode, price=str(price))
 
 
 @api.operation(

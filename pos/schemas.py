@@ -52,6 +52,14 @@ class LineIn(ApiModel):
     qty: str | int | None = Field(
         default=None, description='数量；称重商品最多三位小数，如 "0.512"'
     )
+    price: str | None = Field(
+        default=None, description='手工定价商品在收银台输入的单价（标价），如 "3.50"'
+    )
+    approval: str | None = Field(
+        default=None,
+        max_length=64,
+        description="单价超过店长授权线时：店长授权（/open-price/approve）",
+    )
 
     @field_validator("qty")
     @classmethod
@@ -60,8 +68,20 @@ class LineIn(ApiModel):
             _line_qty(value)
         return value
 
+    @field_validator("price")
+    @classmethod
+    def _check_price(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_amount(value)
+        return value
+
     def request(self) -> LineRequest:
-        return LineRequest(self.barcode, None if self.qty is None else _line_qty(self.qty))
+        return LineRequest(
+            self.barcode,
+            None if self.qty is None else _line_qty(self.qty),
+            price=None if self.price is None else parse_amount(self.price),
+            approval=self.approval or "",
+        )
 
     def held(self) -> HeldLine:
         return HeldLine(self.barcode, self.qty)
@@ -122,6 +142,23 @@ class SaleIn(ApiModel):
 class QuoteIn(ApiModel):
     card_no: str | None = Field(default=None, max_length=32)
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+
+class OpenPriceApprovalIn(ApiModel):
+    barcode: str = Field(min_length=1, max_length=32)
+    price: str = Field(description='要授权的单价，如 "80.00"')
+
+    @field_validator("price")
+    @classmethod
+    def _check_price(cls, value: str) -> str:
+        parse_amount(value)
+        return value
+
+
+class OpenPriceApprovalOut(ApiModel):
+    approval: str
+    barcode: str
+    price: str
 
 
 class RefundLineIn(ApiModel):
@@ -288,6 +325,7 @@ class QuoteLineOut(ApiModel):
     total: str
     discount: str
     stock: str
+    open_price: bool = False
 
 
 class QuoteOut(ApiModel):
@@ -319,6 +357,7 @@ class QuoteOut(ApiModel):
                     total=str(p.price.total),
                     discount=str(p.price.discount),
                     stock=_text(p.product.stock),
+                    open_price=p.product.open_price,
                 )
                 for p in q.lines
             ],

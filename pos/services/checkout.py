@@ -33,14 +33,17 @@ from clothing_exchange.services import claim_for_sale
 from core.auth import Actor
 from core.config import Settings
 from core.errors import Conflict, PaymentMismatch, ValidationError
+from core.keys import DataKeys
 from core.money import Money
 from core.periods import local_date
 from inventory.models import Product
+from inventory.services.counter_keys import price_open_line
 from inventory.services.lookup import LinePrice, lookup, price_line, price_scan
 from inventory.services.stock import record_movement
 from pos.models import MILLI, Sale, SaleLine
 from pos.printing.models import PrintJob
 from pos.services.numbering import next_sale_number, sale_number
+from pos.services.open_price import check_approval
 from pos.services.receipts import queue_sale_receipt
 from pos.services.sales import sale_by_ref
 from pos.services.shifts import shift_for_work
@@ -52,6 +55,8 @@ MAX_LINES = 200
 class LineRequest:
     barcode: str
     qty: Decimal | None = None  # None: 1, or the weight a scale barcode carries
+    price: Money | None = None  # an open-price product's list price, typed at the counter
+    approval: str = ""  # a supervisor's authorisation of that price (`open_price.approve`)
 
 
 @dataclass(frozen=True)
@@ -140,7 +145,12 @@ def quote(
             raise ValidationError(f"第 {index} 行：商品 {product.name}（{product.barcode}）已停售")
         if product.clothing and card is None:
             raise ValidationError(f"第 {index} 行：衣物 {product.name} 只能凭慈善卡领取，请先刷卡")
-        if line.qty is not None:
+        if product.open_price or line.price is not None:
+            if line.price is None:
+                raise ValidationError(f"第 {index} 行：{product.name} 是手工定价商品，请输入单价")
+            qty = line.qty if line.qty is not None else Decimal(1)
+            price = price_open_line(product, line.price, qty, charity=card is not None, line=index)
+        elif line.qty is not None:
             qty = line.qty
             price = price_line(product, qty, charity=card is not None)
         else:
@@ -190,10 +200,12 @@ def checkout(
     terminal: str,
     settings: Settings,
     allowance: ClothingAllowance | None,
+    keys: DataKeys | None = None,
 ) -> CheckoutResult:
     """Make one sale with its receipt queued, whole or not at all (the caller commits). A
     `client_ref` seen before, even one a concurrent request is committing at this very moment,
-    answers the earlier sale and changes nothing."""
+    answers the earlier sale and changes nothing. An open price above its product's threshold
+    needs a supervisor's authorisation checked under `keys`."""
     ref = request.client_ref.strip()
     if not ref:
         raise ValidationError("字段 client_ref：不能为空")
@@ -203,6 +215,16 @@ def checkout(
         return _replay(existing, fingerprint)
     q = quote(session, request.lines, card_no=request.card_no, settings=settings)
     change = _check_tenders(q, request.paid_card, request.paid_cash, request.paid_qr)
+    for index, (asked, priced) in enumerate(zip(request.lines, q.lines, strict=True), start=1):
+        if asked.price is not None:
+            check_approval(
+                priced.product,
+                asked.price,
+                asked.approval,
+                keys=keys,
+                day=local_date(at, settings.tz),
+                line=index,
+            )
     card = q.card
     proxy = _proxy(session, card, request.proxy_id)
     if actor.user_id is None:
@@ -318,6 +340,7 @@ def request_fingerprint(request: SaleRequest) -> str:
         "card_no": (request.card_no or "").strip() or None,
         "lines": [
             [line.barcode.strip(), None if line.qty is None else format(line.qty.normalize(), "f")]
+            + ([] if line.price is None else [line.price.fen])  # only then: old ones stay
             for line in request.lines
         ],
         "paid_card": request.paid_card.fen,
