@@ -140,3 +140,20 @@ def test_the_back_office_refuses_a_taken_key_and_a_missing_bound(
         set_counter_keys(session, store.oil, CounterKeys(open_price=True), at=clock(), actor=ACTOR)
     with pytest.raises(ValidationError, match="1 至 40"):
         set_counter_keys(session, store.oil, CounterKeys(quick_key=41), at=clock(), actor=ACTOR)
+
+
+def test_the_back_office_page_sets_a_key_and_says_what_is_wrong(
+    client: Any, login: Any, store: Store, session: Any
+) -> None:
+    login(Role.SUPERVISOR)
+    form = {"barcode": store.oil.barcode, "quick_key": "3", "open_price": "true"}
+    refused = client.post("/inventory/quick-keys", data=form)
+    assert refused.status_code == 400
+    assert "最高单价" in refused.get_data(as_text=True)
+    saved = client.post("/inventory/quick-keys", data={**form, "max_price": "40.00"})
+    assert saved.status_code == 302
+    page = client.get("/inventory/quick-keys").get_data(as_text=True)
+    assert "鲁花菜籽油" in page and "40.00" in page
+    session.rollback()
+    oil = session.get(Product, store.oil.id)
+    assert (oil.quick_key, oil.open_price, oil.open_price_max_fen) == (3, True, 4000)

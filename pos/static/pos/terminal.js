@@ -275,13 +275,16 @@
 
   function cloneLines(lines) {
     return lines.map(function (l) {
-      return { barcode: l.barcode, qty: l.qty, scale: l.scale, weighed: l.weighed };
+      return { barcode: l.barcode, qty: l.qty, scale: l.scale, weighed: l.weighed, price: l.price, approval: l.approval };
     });
   }
 
   function requestLines(lines) {
     return lines.map(function (l) {
-      return l.qty == null ? { barcode: l.barcode } : { barcode: l.barcode, qty: l.qty };
+      var r = l.qty == null ? { barcode: l.barcode } : { barcode: l.barcode, qty: l.qty };
+      if (l.price != null) r.price = l.price; // an open price typed at the counter
+      if (l.approval) r.approval = l.approval;
+      return r;
     });
   }
 
@@ -342,7 +345,7 @@
     }
     var index = -1;
     for (var i = 0; i < lines.length; i++) {
-      if (lines[i].barcode === code && !lines[i].scale) index = i;
+      if (lines[i].barcode === code && !lines[i].scale && lines[i].price == null) index = i;
     }
     if (index >= 0) {
       var current = toMilli(lines[index].qty || "1");
@@ -929,9 +932,127 @@
     });
   }
 
+  // F1: the quick-key grid of goods without a barcode; an open-price item asks for its price
+  function quickKeysDialog() {
+    if (S.uncertain) return showError(new ApiError("conflict", "付款结果未知：请先按 F4/F5 重试"));
+    enqueue(function () {
+      return call("GET", "/quick-keys").then(function (res) {
+        var items = res.data.items || [];
+        if (!items.length) return showNotice("还没有快捷商品：请店长在后台“快捷商品”里设置", "warn");
+        var html = '<ol class="t-quick">';
+        items.forEach(function (k) {
+          html += '<li><kbd>' + k.key + "</kbd> " + esc(k.product.name) + " " + esc(k.product.spec) +
+            '<span class="t-card-sub">' + (k.open_price ? "手工定价" : yuan(k.product.list_price) + "/" + esc(k.product.unit)) + "</span></li>";
+        });
+        html += "</ol>";
+        openDialog({
+          title: "快捷商品",
+          cls: "t-dialog-wide",
+          html: html + '<label class="t-field">位置号<input id="d-key" inputmode="numeric" autocomplete="off" maxlength="3"></label>',
+          keys: "输入位置号后按 Enter　Esc 返回",
+          onSubmit: function () {
+            var n = parseInt(val("d-key"), 10);
+            var k = items.filter(function (x) { return x.key === n; })[0];
+            if (!k) return dialogError(new ApiError("validation_error", "没有位置号 " + (val("d-key") || "（空）")), "请看上面的位置号。");
+            if (k.open_price) return openPriceDialog(k);
+            dialogRun(function () {
+              closeDialog();
+              if (S.done) newCustomer();
+              return addProduct(k.product.barcode, null);
+            });
+          },
+        });
+      });
+    });
+  }
+
+  function fen(amount) {
+    var m = /^(\d+)\.(\d\d)$/.exec(amount || "");
+    return m ? parseInt(m[1], 10) * 100 + parseInt(m[2], 10) : null;
+  }
+
+  function openPriceDialog(k) {
+    var html = "<p>" + esc(k.product.name) + "：单价不超过 " + yuan(k.max_price) +
+      (k.supervisor_above ? "；超过 " + yuan(k.supervisor_above) + " 需店长授权" : "") + "</p>" +
+      '<label class="t-field">单价（元，标价）<input id="d-price" inputmode="decimal" autocomplete="off"></label>' +
+      '<div class="t-two" id="d-boss" hidden><label class="t-field">店长用户名<input id="d-user" autocomplete="off" autocapitalize="off" disabled></label>' +
+      '<label class="t-field">店长密码<input id="d-pass" type="password" autocomplete="off" disabled></label></div>';
+    openDialog({
+      title: "手工定价：" + k.product.name,
+      cls: "t-dialog-pay",
+      html: html,
+      keys: "Enter 确认　Esc 返回",
+      onSubmit: function () {
+        var price = amountText(val("d-price"));
+        if (price == null || !fen(price)) {
+          document.getElementById("d-price").focus();
+          return dialogError(new ApiError("validation_error", "单价 " + (val("d-price") || "（空）") + " 无效"), "请输入如 3.50 的单价。");
+        }
+        if (fen(price) > fen(k.max_price)) {
+          document.getElementById("d-price").focus();
+          return dialogError(new ApiError("validation_error", "单价 " + yuan(price) + " 超过最高单价 " + yuan(k.max_price)));
+        }
+        var needBoss = k.supervisor_above && fen(price) > fen(k.supervisor_above);
+        var boss = document.getElementById("d-boss");
+        if (needBoss && boss.hidden) {
+          boss.hidden = false;
+          document.getElementById("d-user").disabled = false;
+          document.getElementById("d-pass").disabled = false;
+          document.getElementById("d-user").focus();
+          return dialogError(new ApiError("forbidden", "单价 " + yuan(price) + " 超过 " + yuan(k.supervisor_above) + "，需要店长授权"),
+            "请店长输入用户名和密码。");
+        }
+        var add = function (approval) {
+          closeDialog();
+          if (S.done) newCustomer();
+          var lines = cloneLines(S.lines);
+          lines.push({ barcode: k.product.barcode, qty: null, price: price, approval: approval || "" });
+          return apply(lines, S.card, lines.length - 1).then(function () {
+            showNotice("已加入：" + k.product.name + " 单价 " + yuan(price) + (approval ? "（店长已授权）" : ""), "ok");
+          });
+        };
+        if (!needBoss) return dialogRun(function () { return add(""); });
+        var user = val("d-user");
+        var pass = document.getElementById("d-pass").value;
+        if (!user || !pass) {
+          document.getElementById(user ? "d-pass" : "d-user").focus();
+          return dialogError(new ApiError("forbidden", "需要店长输入用户名和密码"));
+        }
+        dialogRun(function () {
+          return asSupervisor(user, pass, function (token) {
+            return call("POST", "/open-price/approve", { barcode: k.product.barcode, price: price }, token);
+          }).then(function (res) { return add(res.data.approval); });
+        });
+      },
+    });
+  }
+
+  // one act signed by a supervisor at this counter: sign in, act, sign out again whatever happened
+  function asSupervisor(user, pass, act) {
+    return call("POST", "/login", { username: user, password: pass }).catch(function (err) {
+      if (err.code !== "unauthorized") throw err;
+      var p = document.getElementById("d-pass");
+      if (p) {
+        p.value = "";
+        p.focus();
+      }
+      throw new ApiError("unauthorized", "店长用户名或密码错误", err.status, "请店长重新输入密码（本单不受影响，不要刷新页面）。");
+    }).then(function (res) {
+      var token = res.data.token;
+      var out = function () { return call("POST", "/logout", {}, token).catch(function () {}); };
+      return act(token).then(
+        function (r) { return out().then(function () { return r; }); },
+        function (err) { return out().then(function () { throw err; }); }
+      );
+    });
+  }
+
   // F6: hold the sale
   function holdSale() {
     if (S.done || !S.lines.length) return showError(new ApiError("validation_error", "没有可挂起的商品"), "先扫描商品。");
+    if (S.lines.some(function (l) { return l.price != null; })) {
+      return showError(new ApiError("validation_error", "有手工定价的商品，不能挂单"), "请先收款，或删除手工定价的行后再挂单。");
+    }
     var body = { lines: requestLines(S.lines), label: S.card ? S.card.holder : "" };
     if (S.card) body.card_no = S.card.card_no;
     enqueue(function () {
@@ -1279,6 +1400,7 @@
   // --- keyboard and focus ---------------------------------------------------------------------
 
   var FKEYS = {
+    F1: quickKeysDialog,
     F2: cardDialog,
     F3: cycleProxy,
     F4: function () { payDialog(true); },
