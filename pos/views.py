@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask import session as cookie_session
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired
 
 from cards import hooks as cards_hooks
 from core.auth import Role, StaffUser
-from core.errors import Unauthorized, ValidationError
+from core.errors import DomainError, Unauthorized, ValidationError
 from core.sessions import open_terminal
 from core.signin import sign_in_page, sign_out_page
 from core.web import (
@@ -37,7 +37,7 @@ from core.web import (
 )
 from pos.printing.preview import receipt_html
 from pos.printing.services import jobs
-from pos.services import dashboard, receipts, sales, shifts, totals
+from pos.services import dashboard, day_close, receipts, sales, shifts, totals
 
 bp = Blueprint(
     "pos",
@@ -52,6 +52,7 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("收银台", "pos.terminal", (Role.CASHIER.value,)),
     ("销售记录", "office.sales", (Role.SUPERVISOR.value,)),
     ("班次报表", "office.shifts", (Role.SUPERVISOR.value,)),
+    ("日结", "office.day", (Role.SUPERVISOR.value,)),
 ]
 
 
@@ -169,15 +170,19 @@ def _secret() -> bytes:
 # --- the back office --------------------------------------------------------------------------
 
 
+def _day(text: str) -> date:
+    """A day of the office's pages: YYYY-MM-DD, or today in store time."""
+    try:
+        return date.fromisoformat(text) if text else now().astimezone(settings().tz).date()
+    except ValueError:
+        raise ValidationError(f"日期格式应为 YYYY-MM-DD，实际为 {text!r}") from None
+
+
 @office_bp.get("/sales", endpoint="sales")
 @roles_required(Role.SUPERVISOR)
 def sale_list() -> str:
-    text = request.args.get("day", "")
     tz = settings().tz
-    try:
-        day = date.fromisoformat(text) if text else now().astimezone(tz).date()
-    except ValueError:
-        raise ValidationError(f"日期格式应为 YYYY-MM-DD，实际为 {text!r}") from None
+    day = _day(request.args.get("day", ""))
     session = db_session()
     rows = sales.sales_of_day(session, day, tz=tz)
     names = receipts.staff_names(session, [s.actor_id for s in rows])
@@ -238,3 +243,33 @@ def shift(shift_id: int) -> str:
         totals=totals.shift_totals(session, record),
         preview=receipt_html(document, settings()),
     )
+
+
+@office_bp.get("/day", endpoint="day")
+@roles_required(Role.SUPERVISOR)
+def day_page() -> str:
+    """The store day close (日结): the day's shifts, its takings by tender and terminal."""
+    day = _day(request.args.get("day", ""))
+    report = day_close.day_report(db_session(), day, tz=settings().tz)
+    return render_template("pos/day.html", report=report, day=day)
+
+
+@office_bp.post("/day/close")
+@roles_required(Role.SUPERVISOR)
+def day_close_action() -> ResponseReturnValue:
+    session = db_session()
+    day = _day(request.form.get("day", ""))
+    try:
+        _, job, closed = day_close.close_day(
+            session, day, settings=settings(), at=now(), actor=current_actor()
+        )
+    except DomainError as exc:  # a shift still open: say which, on the page, nothing written
+        session.rollback()
+        report = day_close.day_report(session, day, tz=settings().tz)
+        page = render_template("pos/day.html", report=report, day=day, error=exc.message)
+        return page, status_for(exc)
+    session.commit()
+    if job is not None:
+        jobs.deliver(app_state().db, job.id, settings(), at=now())
+    flash(f"{day.isoformat()} 已日结" if closed else f"{day.isoformat()} 早已日结，未重复")
+    return redirect(url_for("office.day", day=day.isoformat()))
