@@ -35,6 +35,7 @@ import inventory.api
 import inventory.views
 import pos.api
 import pos.audit_views
+import pos.display
 import pos.printing.views
 import pos.staff
 import pos.views
@@ -76,6 +77,8 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     pos.views.office_bp,
     pos.staff.bp,
     pos.audit_views.bp,
+    pos.display.bp,
+    pos.display.api,
     pos.printing.views.bp,
     cards.views.bp,
     cards.api.api,

@@ -230,3 +230,16 @@ class HeldSale(Base):
     actor_name: Mapped[str] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(String(64), default="")
     payload: Mapped[HeldPayload] = mapped_column(JSON)
+
+
+class CustomerDisplay(Base):
+    """What one terminal's customer display (客显, `/display`) shows: the cart as the terminal
+    last showed it (lines with 标价 and 慈善价, totals, the masked holder and the balance),
+    replaced at every change; kept in the database so that any app process answers the display's
+    polling."""
+
+    __tablename__ = "customer_display"
+
+    terminal: Mapped[str] = mapped_column(String(16), primary_key=True)
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

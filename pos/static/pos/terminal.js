@@ -510,6 +510,51 @@
     renderCard();
     renderTotals();
     renderDone();
+    sendToDisplay();
+  }
+
+  // --- the customer display (/display): what this screen shows, sent after every change -------
+
+  var displayTimer = null;
+
+  function displayState() {
+    var q = S.quote;
+    var d = S.done;
+    if (!q || !S.lines.length) return { state: "idle" };
+    var state = {
+      state: d ? "done" : "cart",
+      lines: q.lines.map(function (l) {
+        return { name: l.name, spec: l.spec, qty: l.qty, unit: l.unit, list_price: l.list_price,
+          charity_price: l.charity_price, total: l.total };
+      }),
+      list_total: q.list_total,
+      discount_total: S.card ? q.discount_total : "0.00",
+      total: q.total,
+      card: null,
+      change: d ? d.change : null,
+    };
+    if (S.card) {
+      state.card = {
+        holder: S.card.holder,
+        balance: q.card ? q.card.balance : S.card.balance, // before this sale (the quote's)
+        balance_after: d ? d.card_balance : q.balance_after,
+      };
+    }
+    return state;
+  }
+
+  function sendToDisplay() {
+    if (displayTimer) clearTimeout(displayTimer);
+    displayTimer = setTimeout(function () {
+      displayTimer = null;
+      fetch(API + "/terminal/display", {
+        method: "PUT",
+        headers: { "Content-Type": "application/json", Authorization: "Bearer " + TOKEN },
+        credentials: "same-origin",
+        cache: "no-store",
+        body: JSON.stringify(displayState()),
+      }).catch(function () { /* the display misses one frame; the next change sends again */ });
+    }, 150);
   }
 
   function renderLines() {
