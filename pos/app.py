@@ -37,6 +37,7 @@ import pos.api
 import pos.audit_views
 import pos.display
 import pos.printing.views
+import pos.returns
 import pos.staff
 import pos.views
 from core.config import ConfigError, Settings, load_settings
@@ -79,6 +80,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     pos.audit_views.bp,
     pos.display.bp,
     pos.display.api,
+    pos.returns.api,
     pos.printing.views.bp,
     cards.views.bp,
     cards.api.api,

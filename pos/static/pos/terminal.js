@@ -1175,15 +1175,79 @@
   function refundDialog() {
     openDialog({
       title: "退货：查找销售单",
-      html: '<label class="t-field">销售单号<input id="d-sale" autocomplete="off" value="' + esc(S.lastSaleNo || "") + '"></label>',
+      html: '<label class="t-field">销售单号（没有小票：刷卡或输入卡号，或 姓名 + 证件/手机后四位）' +
+        '<input id="d-sale" autocomplete="off" value="' + esc(S.lastSaleNo || "") + '"></label>',
       keys: "Enter 查找　Esc 返回",
       onSubmit: function () {
         var no = val("d-sale");
         if (!no) return dialogError(new ApiError("validation_error", "请输入销售单号"));
+        var qr = QR_RE.exec(no);
+        if (CARD_RE.test(no.replace(/\s+/g, "")) || qr) {
+          return dialogRun(function () {
+            var card = qr
+              ? call("GET", "/terminal/qr/" + encodeURIComponent(qr[1])).then(function (r) { return r.data.card_no; })
+              : Promise.resolve(no.replace(/\s+/g, ""));
+            return card.then(cardSales);
+          });
+        }
+        if (/[^\d\s-]/.test(no) && /\d{3}[\dXx]\s*$/.test(no)) {
+          return dialogRun(function () {
+            return call("GET", "/cards?q=" + encodeURIComponent(no)).then(function (res) {
+              var items = res.data.items || [];
+              if (items.length !== 1) {
+                throw new ApiError("validation_error", items.length ? "找到 " + items.length + " 位持卡人" : "没有找到“" + no + "”", 0,
+                  items.length ? "请刷卡或输入卡号（F2 可查卡号）。" : "请核对姓名和后四位。");
+              }
+              return cardSales(items[0].card_no);
+            });
+          });
+        }
         dialogRun(function () {
           return call("GET", "/sales/" + encodeURIComponent(no)).then(function (res) { refundDetail(res.data); });
         });
       },
+    });
+  }
+
+  // no receipt: the holder's recent sales; a digit or ↑↓ Enter opens one for the refund
+  function cardSales(cardNo) {
+    return call("GET", "/sales?card_no=" + encodeURIComponent(cardNo)).then(function (res) {
+      var items = res.data.items || [];
+      if (!items.length) throw new ApiError("not_found", "此卡没有销售记录", 0, "请核对卡号。");
+      var html = '<ol class="t-held t-sales">';
+      items.slice(0, 9).forEach(function (x, i) {
+        html += '<li data-index="' + i + '"' + (i === 0 ? ' class="t-selected"' : "") + "><kbd>" + (i + 1) + "</kbd> " +
+          esc(storeTime(x.at, { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" })) + "　" +
+          esc(x.sale_no) + "　" + x.items + " 行　实收 " + yuan(x.total) +
+          (isZero(x.refunded) ? "" : "　已退 " + yuan(x.refunded)) + "</li>";
+      });
+      html += "</ol>";
+      openDialog({
+        title: "退货：选择这张卡最近的销售",
+        cls: "t-dialog-wide",
+        html: html + '<input id="d-pick" class="t-hidden-input" autocomplete="off" aria-label="销售序号">',
+        keys: "数字键或 ↑↓ 加 Enter 选择　Esc 返回",
+        onKey: function (e) {
+          var list = dialogEl.querySelectorAll(".t-sales li");
+          var at = 0;
+          for (var k = 0; k < list.length; k++) if (list[k].classList.contains("t-selected")) at = k;
+          if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+            var next = Math.max(0, Math.min(list.length - 1, at + (e.key === "ArrowDown" ? 1 : -1)));
+            list[at].classList.remove("t-selected");
+            list[next].classList.add("t-selected");
+            return true;
+          }
+          var x = null;
+          if (e.key === "Enter") x = items[at];
+          else if (/^[1-9]$/.test(e.key)) x = items[parseInt(e.key, 10) - 1];
+          else return e.key.length === 1;
+          if (!x) return true;
+          dialogRun(function () {
+            return call("GET", "/sales/" + encodeURIComponent(x.sale_no)).then(function (r) { refundDetail(r.data); });
+          });
+          return true;
+        },
+      });
     });
   }
 
