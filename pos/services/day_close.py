@@ -23,6 +23,7 @@ from pos.models import Shift
 from pos.printing.document import Slip
 from pos.printing.models import PrintJob
 from pos.printing.services import jobs
+from pos.services.receipts import staff_name, staff_names
 from pos.services.totals import ShiftTotals, shift_totals
 
 
@@ -65,6 +66,10 @@ class DayReport:
     all: Takings
     closed_at: datetime | None = None
     closed_by: str = ""
+    names: dict[int, str] = field(default_factory=dict)  # cashiers by name, not login
+
+    def cashier(self, shift: Shift) -> str:
+        return self.names.get(shift.cashier_id, shift.cashier_name)
 
     @property
     def closable(self) -> bool:
@@ -107,7 +112,8 @@ def day_report(session: Session, day: date, *, tz: tzinfo) -> DayReport:
         by_terminal=by_terminal,
         all=everything,
         closed_at=closing.at if closing else None,
-        closed_by=closing.actor_name if closing else "",
+        closed_by=staff_name(session, closing.actor_id, closing.actor_name) if closing else "",
+        names=staff_names(session, [s.cashier_id for s in shifts]),
     )
 
 
@@ -146,7 +152,7 @@ def close_day(
     if not report.shifts:
         raise ValidationError(f"{day.isoformat()} 没有班次，无需日结")
     if report.open_shifts:
-        names = "、".join(f"收银台 {s.terminal} {s.cashier_name}" for s in report.open_shifts)
+        names = "、".join(f"收银台 {s.terminal} {report.cashier(s)}" for s in report.open_shifts)
         raise Conflict(f"{day.isoformat()} 还有未交班的班次：{names}；全部交班后才能日结")
     t = report.all
     audit.record(
@@ -167,13 +173,13 @@ def close_day(
         },
     )
     report.closed_at = at
-    report.closed_by = actor.name
+    report.closed_by = staff_name(session, actor.user_id, actor.name)
     document = Slip(
         title=f"日结报表 {day.isoformat()}",
         rows=tuple(_rows(report)),
         store_name=settings.store.name,
         at=at,
-        footer=f"日结人：{actor.name}",
+        footer=f"日结人：{report.closed_by}",
     )
     job = jobs.enqueue(session, document, reference=f"DAY{day:%Y%m%d}", at=at, actor=actor)
     return report, job, True
