@@ -11,7 +11,15 @@ from flask import Blueprint, render_template
 from pydantic import Field
 
 from core.auth import Role
-from core.web import ApiBlueprint, ApiModel, db_session, now, roles_required, settings
+from core.web import (
+    ApiBlueprint,
+    ApiModel,
+    db_session,
+    now,
+    passive,
+    roles_required,
+    settings,
+)
 from pos.services import display
 
 bp = Blueprint("display", __name__, template_folder="templates")
@@ -80,6 +88,7 @@ def page() -> str:
 
 @bp.get("/display/state")
 @roles_required(Role.CASHIER)
+@passive  # polled every second: not the cashier's activity (the idle timeout still comes)
 def state() -> dict[str, object]:
     shown = display.current(db_session(), settings().store.terminal, at=now())
     answer = DisplayOut.model_validate({**shown, "store": settings().store.name})
