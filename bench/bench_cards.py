@@ -128,14 +128,14 @@ def main() -> None:
 
     t = time.perf_counter()
     with db.transaction() as session:
-        outcome = topup.run_topup(session, settings, Month(2026, 12), at=at, actor=actor)
+        outcome = topup.run_topup(session, settings, Month(2026, 11), at=at, actor=actor)
         assert outcome.run is not None
         people = outcome.run.people
     print(f"top-up of {people} accounts: {time.perf_counter() - t:.2f}s")
 
     t = time.perf_counter()
     with db.transaction() as session:
-        again = topup.run_topup(session, settings, Month(2026, 12), at=at, actor=actor)
+        again = topup.run_topup(session, settings, Month(2026, 11), at=at, actor=actor)
     print(
         f"second top-up run, same month (credits {again.preview.people}): {time.perf_counter() - t:.2f}s"
     )

@@ -1,27 +1,25 @@
-"""Command line of the cards package: beneficiaries, cards, top-ups, ledger expiry, fund report.
+"""Command line of the cards package: beneficiaries, cards, top-ups, ledger expiry (the fund
+report and the month close need the host's sales figures: `pos.report_cli`).
 Each command is thin: it reads the clock and the actor, calls services, commits once."""
 
 from __future__ import annotations
 
 import io
 import sys
-from pathlib import Path
 
 import click
 
 from cards.services import beneficiaries as people_service
-from cards.services import card_export, fund_xlsx, roster, topup_preview
+from cards.services import card_export, roster, topup_preview
 from cards.services import cards as card_service
-from cards.services import fund_report as fund_service
 from cards.services import topup as topup_service
 from cards.services.expiry import expire as expire_credit
 from cards.services.text import mask_id_number, normalise_id_number
 from core import audit
-from core.cli import cli_context, fail, input_file, output_file, output_xlsx
+from core.cli import cli_context, fail, input_file, output_xlsx
 from core.errors import ValidationError
 from core.export import csv_text, write_xlsx
 from core.money import Money
-from core.periods import Month
 
 beneficiaries = click.Group("beneficiaries", help="救助对象名册：导入、状态变更")
 cards = click.Group("cards", help="慈善购物卡：发卡、挂失、补卡、列表")
@@ -246,6 +244,8 @@ def topup(month: str, dry_run: bool) -> None:
         ) as bar,
     ):
         period = topup_preview.parse_month(month, at=at, settings=settings)
+        if not dry_run:  # a month's allowance is never posted before it begins (store time)
+            topup_service.require_month_begun(settings, period, at)
 
         def step(name: str) -> None:
             bar.label = f"入账：{name}"
@@ -254,6 +254,11 @@ def topup(month: str, dry_run: bool) -> None:
         outcome = topup_service.run_topup(
             session, settings, period, at=at, actor=context.actor, dry_run=dry_run, progress=step
         )
+        for earlier in outcome.due:
+            click.echo(
+                f"已入账此前审批的批次 #{earlier.id}（{earlier.month}）：{earlier.people} 人，"
+                f"合计 {Money(earlier.amount_fen).format()}"
+            )
         for line in outcome.preview.lines():
             click.echo(line)
         if dry_run:
@@ -264,6 +269,9 @@ def topup(month: str, dry_run: bool) -> None:
             done = f"{period} 没有尚未充值的符合条件账户，未做任何改动。"
         elif outcome.posted:
             done = f"已入账：批次 #{run.id}，{run.people} 人，合计 {Money(run.amount_fen).format()}"
+            left = topup_service.skipped(run)
+            if left:
+                done += f"\n已不符合条件、未入账 {len(left)} 人：" + "、".join(left)
         else:
             done = (
                 f"已准备充值批次 #{run.id}（{run.people} 人，{Money(run.amount_fen).format()}），"
@@ -286,30 +294,3 @@ def expire() -> None:
             session, settings, topup_preview.month_of(at, settings), at=at, actor=context.actor
         )
     click.echo(f"已过期 {result.accounts} 个账户，合计 {result.amount.format()}")
-
-
-@click.command("fund")
-@click.argument("month")
-@click.option("--xlsx", "xlsx_path", help="另存为 Excel 文件（.xlsx；所在目录须已存在）")
-def fund_report(month: str, xlsx_path: str | None) -> None:
-    """慈善购物卡资金月报（MONTH 为 YYYY-MM）：按类别的充值、消费、退款、过期与余额。"""
-    context = cli_context()
-    settings = context.settings
-    period = Month.parse(month)
-    latest = topup_preview.month_of(context.now(), settings).next()
-    if period > latest:
-        raise ValidationError(f"月份 {period} 还没有到：最多只能看到 {latest} 的月报")
-    target: Path | None = None
-    if xlsx_path is not None:  # check before any work, so a refusal writes nothing
-        target = output_file(xlsx_path, what="Excel 文件")
-        if target.suffix.lower() != ".xlsx":
-            raise ValidationError(f"--xlsx 的文件名应以 .xlsx 结尾，实际为 {xlsx_path}")
-    with context.db.session() as session:
-        report = fund_service.fund_report(session, settings, period)
-    lines = fund_service.report_lines(report)
-    if target is not None:
-        fund_xlsx.write_report_xlsx(report, target, store_name=settings.store.name)
-    for line in lines:
-        click.echo(line)
-    if target is not None:
-        click.echo(f"已保存 {target}")

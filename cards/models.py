@@ -239,6 +239,9 @@ class Posting(Base):
     )
     book: Mapped[str | None] = mapped_column(String(32), default=None)
     amount_fen: Mapped[int] = mapped_column(Integer)
+    # A wallet posting's roster category when the money moved (the statement groups by it, so a
+    # later change of category does not restate a month); NULL on book postings.
+    category: Mapped[str | None] = mapped_column(String(16), default=None)
 
     __table_args__ = (
         CheckConstraint("(account_id IS NULL) <> (book IS NULL)", name="wallet_or_book"),
@@ -246,8 +249,11 @@ class Posting(Base):
 
 
 class TopUpRun(Base):
-    """The bureau's credit of every eligible account for one month: prepared (with its preview),
-    approved and posted. Several runs may exist for a month (late joiners)."""
+    """The bureau's credit of every eligible account for one month: prepared (with its preview
+    and its lines, `TopUpRunLine`: who gets how much, fixed then), approved, and posted once the
+    month has begun in store time (an approval made earlier leaves it `approved`). Several runs
+    may exist for a month (late joiners: a supplementary run). `skipped_json` lists the people
+    of its lines who were no longer eligible when it was posted."""
 
     __tablename__ = "topup_run"
 
@@ -264,10 +270,26 @@ class TopUpRun(Base):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), default=None)
     approved_by: Mapped[str] = mapped_column(String(64), default="")
     txn_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_txn.id"), default=None)
+    skipped_json: Mapped[str] = mapped_column(Text, default="[]")
 
     __table_args__ = (
-        CheckConstraint("status IN ('prepared', 'posted', 'cancelled')", name="status"),
+        CheckConstraint("status IN ('prepared', 'approved', 'posted', 'cancelled')", name="status"),
     )
+
+
+class TopUpRunLine(Base):
+    """One account of a prepared run with the category and amount the checker saw: approval
+    posts exactly these lines (less those no longer eligible), nobody else."""
+
+    __tablename__ = "topup_run_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("topup_run.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
+    category: Mapped[str] = mapped_column(String(16))
+    amount_fen: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (UniqueConstraint("run_id", "account_id"),)
 
 
 class TopUpCredit(Base):
@@ -283,3 +305,52 @@ class TopUpCredit(Base):
     amount_fen: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (UniqueConstraint("account_id", "month"),)
+
+
+ADJUSTMENT_STATUSES = ("pending", "posted", "rejected")
+
+
+class Adjustment(Base):
+    """A bureau user's manual credit (positive) or debit (negative) of one wallet, with its
+    reason: posted at once when small, else pending until a second bureau user approves (then
+    posted through the ledger) or rejects it (`cards.services.adjustments`)."""
+
+    __tablename__ = "adjustment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    client_ref: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    made_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), default=None)
+    made_by: Mapped[str] = mapped_column(String(64), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), default=None)
+    decided_by: Mapped[str] = mapped_column(String(64), default="")
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    txn_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_txn.id"), default=None)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'posted', 'rejected')", name="status"),
+        CheckConstraint("amount_fen <> 0", name="amount_not_zero"),
+    )
+
+    account: Mapped[Account] = relationship()
+
+
+class MonthClose(Base):
+    """A closed month: its fund statement as stored then (the contract's json, read back as is)
+    and the seal of the ledger up to its end (`SEQ:HASH`, the last transaction dated in or before
+    it). Nothing dated on or before a closed month's end is posted afterwards."""
+
+    __tablename__ = "month_close"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), unique=True)
+    statement_json: Mapped[str] = mapped_column(Text)
+    seal: Mapped[str] = mapped_column(String(96))
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), default=None)
+    actor_name: Mapped[str] = mapped_column(String(64), default="")

@@ -184,6 +184,36 @@ class BalanceAnswer(ApiModel):
         )
 
 
+# --- adjustments -----------------------------------------------------------------------------
+
+
+class AdjustmentIn(ApiModel):
+    """`POST /api/v1/adjustments`: a signed amount for the card's wallet and why; `client_ref`
+    (optional) makes a replay answer the first adjustment."""
+
+    card_no: str
+    amount: SignedAmount
+    reason: str
+    client_ref: str | None = None
+
+
+class AdjustmentDecisionIn(ApiModel):
+    """`POST /api/v1/adjustments/{id}/reject`: why the second bureau user refuses it."""
+
+    reason: str
+
+
+class AdjustmentAnswer(ApiModel):
+    """An adjustment as the API answers it: `status` `posted`, `pending` (waiting for a second
+    bureau user) or `rejected`, and the card's balance now."""
+
+    id: int
+    status: str
+    amount: str
+    card_balance: str
+    reason: str
+
+
 # --- what the pages accept -------------------------------------------------------------------
 
 
@@ -221,6 +251,12 @@ class AdjustmentForm(FormModel):
     reason: str = ""
 
 
+class RejectForm(FormModel):
+    """Why a pending adjustment is rejected."""
+
+    reason: str = ""
+
+
 class TopUpForm(FormModel):
     """The month of a top-up run (YYYY-MM); empty: the current month."""
 
@@ -235,3 +271,49 @@ class RosterConfirmForm(FormModel):
     filename: str = "名册"
     skip_invalid: bool = False
     exit_missing: bool = False
+
+
+# --- the fund statement ----------------------------------------------------------------------
+
+
+class FundFiguresAnswer(ApiModel):
+    """One category's (or the total's) figures: people credited and amounts like "12.34"."""
+
+    people: int
+    opening: str
+    credited: str
+    spent: str
+    refunded: str
+    lapsed: str
+    adjustments: str
+    closing: str
+
+
+class FundStoreAnswer(ApiModel):
+    """One store's card sales in the month."""
+
+    spent: str
+    refunded: str
+    purchases: int
+
+
+class FundStatementAnswer(ApiModel):
+    """The month's fund statement (`GET /api/v1/reports/fund/{YYYY-MM}`): the json of
+    `charity report fund --format json`."""
+
+    month: str
+    closed: bool
+    balanced: bool
+    total: FundFiguresAnswer
+    categories: dict[str, FundFiguresAnswer]
+    stores: dict[str, FundStoreAnswer]
+    charity_discount: str
+    purchases: int
+    shoppers: int
+    clothing_items: int
+
+
+class MonthForm(FormModel):
+    """A month picked on the fund statement or the month close page (YYYY-MM)."""
+
+    month: str = ""

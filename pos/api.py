@@ -7,8 +7,6 @@ the transaction) delivers what it queued for the printer."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask.typing import ResponseReturnValue
 
 from cards import hooks as cards_hooks
@@ -18,7 +16,6 @@ from cards.schemas import CardAnswer
 from cards.services.cards import card_for_payment
 from core.auth import Role
 from core.money import Money
-from core.periods import local_date
 from core.signin import sign_in_api, sign_out_token
 from core.web import (
     ApiBlueprint,
@@ -31,8 +28,6 @@ from core.web import (
     now,
     settings,
 )
-from inventory.services.counter_keys import price_open_line
-from inventory.services.products import require_product
 from pos.models import Sale, Shift
 from pos.printing.services import jobs
 from pos.schemas import (
@@ -42,8 +37,6 @@ from pos.schemas import (
     LoginAnswer,
     LoginRequest,
     MeAnswer,
-    OpenPriceApprovalIn,
-    OpenPriceApprovalOut,
     QuoteIn,
     QuoteOut,
     ReceiptOut,
@@ -54,12 +47,12 @@ from pos.schemas import (
     ShiftCloseIn,
     ShiftOpenIn,
     ShiftOut,
+    ShiftUncountedIn,
 )
 from pos.services import (
     checkout,
     held,
     holder,
-    open_price,
     receipts,
     refunds,
     sales,
@@ -99,10 +92,13 @@ def _card(card: Card) -> CardAnswer:
 
 def _shift_out(shift: Shift, receipt: ReceiptOut | None = None) -> ShiftOut:
     session = db_session()
+    tz = settings().tz
     return ShiftOut.of(
         shift,
         totals=totals.report_figures(session, shift),
         held=held.count_held(session, shift),
+        business_date=shifts.business_date(shift, tz),
+        stale=shifts.is_stale(shift, at=now(), tz=tz),
         receipt=receipt,
         cashier=receipts.staff_name(session, shift.cashier_id, shift.cashier_name),
     )
@@ -249,35 +245,6 @@ def create_sale(body: SaleIn) -> ResponseReturnValue:
 
 
 @api.operation(
-    "/open-price/approve",
-    method="POST",
-    summary="店长授权一个超过授权线的手工单价（当天有效，记入审计日志）",
-    roles=(Role.SUPERVISOR,),
-    body=OpenPriceApprovalIn,
-    response=OpenPriceApprovalOut,
-    errors=("validation_error", "unknown_product", "forbidden"),
-)
-def approve_open_price(body: OpenPriceApprovalIn) -> OpenPriceApprovalOut:
-    session = db_session()
-    product = require_product(session, body.barcode)
-    price = Money.parse(body.price)
-    at = now()
-    # the bounds are the product's: a price outside them is refused before anyone signs it
-    price_open_line(product, price, Decimal(1), charity=False)
-    approval = open_price.approve(
-        session,
-        product,
-        price,
-        keys=data_keys(),
-        day=local_date(at, settings().tz),
-        at=at,
-        actor=current_actor(),
-    )
-    session.commit()
-    return OpenPriceApprovalOut(approval=approval, barcode=product.barcode, price=str(price))
-
-
-@api.operation(
     "/sales/<sale_no>",
     summary="查询一笔销售",
     roles=(Role.CASHIER,),
@@ -399,6 +366,29 @@ def get_shift(shift_id: int) -> ShiftOut:
     return _shift_out(shifts.get_shift(db_session(), shift_id))
 
 
+@api.operation(
+    "/shifts/<int:shift_id>/close-uncounted",
+    method="POST",
+    summary="店长关闭之前营业日未交班的班次（未清点）：Z 报表标注未清点，不再接收销售",
+    roles=(Role.SUPERVISOR,),
+    body=ShiftUncountedIn,
+    response=ShiftOut,
+    errors=("validation_error", "not_found", "conflict", "forbidden"),
+)
+def close_shift_uncounted(shift_id: int, body: ShiftUncountedIn) -> ShiftOut:
+    session = db_session()
+    closed = shifts.close_uncounted(
+        session,
+        shifts.get_shift(session, shift_id),
+        reason=body.reason,
+        at=now(),
+        actor=current_actor(),
+        settings=settings(),
+    )
+    session.commit()
+    return _shift_out(closed.shift, _deliver(closed.report.id))
+
+
 # --- held sales -------------------------------------------------------------------------------
 
 
@@ -410,7 +400,7 @@ def get_shift(shift_id: int) -> ShiftOut:
     body=HoldIn,
     response=HeldOut,
     status=201,
-    errors=("validation_error",),
+    errors=("validation_error", "conflict"),
 )
 def hold(body: HoldIn) -> HeldOut:
     session = db_session()
@@ -422,6 +412,7 @@ def hold(body: HoldIn) -> HeldOut:
         at=now(),
         actor=current_actor(),
         terminal=_terminal(),
+        tz=settings().tz,
     )
     session.commit()
     return HeldOut.of(cart)

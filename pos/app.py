@@ -29,15 +29,17 @@ import cards.views
 import cards.views.balance
 import clothing_exchange.api
 import clothing_exchange.services
+import clothing_exchange.services.reports
 import clothing_exchange.views
 import core
 import inventory.api
 import inventory.views
 import pos.api
 import pos.audit_views
+import pos.counter_api
 import pos.display
 import pos.printing.views
-import pos.returns
+import pos.services.fund_figures
 import pos.staff
 import pos.views
 from core.config import ConfigError, Settings, load_settings
@@ -80,7 +82,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     pos.audit_views.bp,
     pos.display.bp,
     pos.display.api,
-    pos.returns.api,
+    pos.counter_api.api,
     pos.printing.views.bp,
     cards.views.bp,
     cards.api.api,
@@ -111,9 +113,12 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 def build_hooks(settings: Settings) -> cards.hooks.CardsHooks:
     """What the cards package is handed (by the app, and by a command that needs it): the
-    clothing allowance under these settings."""
+    clothing allowance under these settings, the card-sale figures and the clothing handed out
+    that the fund statement shows."""
     return cards.hooks.CardsHooks(
-        clothing_allowance=clothing_exchange.services.allowance_for(settings)
+        clothing_allowance=clothing_exchange.services.allowance_for(settings),
+        sales_figures=pos.services.fund_figures.sales_figures,
+        clothing_given=clothing_exchange.services.reports.given_between,
     )
 
 

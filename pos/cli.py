@@ -20,7 +20,7 @@ from core.db import is_empty
 from core.keys import DataKeys, resolve_keys
 from core.stores import add_store, ensure_first_store, list_stores
 from inventory import cli as inventory_cli
-from pos import admin_cli
+from pos import admin_cli, report_cli
 from pos.demo import PUBLISHED_PASSWORDS
 
 _ROLES = [r.value for r in Role]
@@ -261,7 +261,7 @@ def report() -> None:
     """报表：fund 慈善购物卡资金月报。"""
 
 
-report.add_command(cards_cli.fund_report)
+report.add_command(report_cli.fund_report)
 
 
 @main.group()
@@ -311,3 +311,4 @@ main.add_command(clothing_cli.clothing)
 main.add_command(admin_cli.audit_command)
 main.add_command(admin_cli.keys)
 main.add_command(admin_cli.backup)
+main.add_command(report_cli.month_group)

@@ -7,7 +7,7 @@ as such, and are parsed by `core.fields`, the one parser of what people type."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from cards.schemas import CardAnswer
 from core.fields import parse_amount, parse_quantity
+from core.forms import FormModel
 from core.money import Money
 from core.web import ApiModel
 from pos.models import MILLI, Sale, Shift
@@ -144,23 +145,6 @@ class QuoteIn(ApiModel):
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
-class OpenPriceApprovalIn(ApiModel):
-    barcode: str = Field(min_length=1, max_length=32)
-    price: str = Field(description='要授权的单价，如 "80.00"')
-
-    @field_validator("price")
-    @classmethod
-    def _check_price(cls, value: str) -> str:
-        parse_amount(value)
-        return value
-
-
-class OpenPriceApprovalOut(ApiModel):
-    approval: str
-    barcode: str
-    price: str
-
-
 class RefundLineIn(ApiModel):
     barcode: str = Field(min_length=1, max_length=32)
     qty: str | int = 1
@@ -201,6 +185,18 @@ class ShiftCloseIn(ApiModel):
         description=f"盲点：面额→张数，面额为 {', '.join(DENOMINATIONS)}"
     )
     reason: str = Field(default="", max_length=200)
+
+
+class ShiftUncountedIn(ApiModel):
+    """A supervisor's close of a stale shift without a count (未清点): why."""
+
+    reason: str = Field(max_length=200)
+
+
+class UncountedCloseForm(FormModel):
+    """The shifts page's close of a stale shift as 未清点."""
+
+    reason: str = ""
 
 
 class HoldIn(ApiModel):
@@ -414,6 +410,9 @@ class ShiftOut(ApiModel):
     variance: str | None
     variance_reason: str
     held: int
+    business_date: str  # the day it was opened, store time: it takes that day's sales only
+    stale: bool  # open, and of an earlier business day: to be closed before the next sale
+    uncounted: bool  # closed by a supervisor without a cash count (未清点)
     receipt: ReceiptOut | None = None
 
     @classmethod
@@ -423,6 +422,8 @@ class ShiftOut(ApiModel):
         *,
         totals: ReportFigures,
         held: int,
+        business_date: date,
+        stale: bool,
         receipt: ReceiptOut | None = None,
         cashier: str | None = None,
     ) -> ShiftOut:
@@ -439,6 +440,9 @@ class ShiftOut(ApiModel):
             variance=_money(shift.variance_fen),
             variance_reason=shift.variance_reason,
             held=held,
+            business_date=business_date.isoformat(),
+            stale=stale,
+            uncounted=shift.status == "closed" and shift.counted_cash_fen is None,
             receipt=receipt,
         )
 

@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired
 from cards import hooks as cards_hooks
 from core.auth import Role, StaffUser
 from core.errors import DomainError, Unauthorized, ValidationError
+from core.forms import read_form
 from core.sessions import open_terminal
 from core.signin import sign_in_page, sign_out_page
 from core.web import (
@@ -37,6 +38,7 @@ from core.web import (
 )
 from pos.printing.preview import receipt_html
 from pos.printing.services import jobs
+from pos.schemas import UncountedCloseForm
 from pos.services import dashboard, day_close, receipts, sales, shifts, totals
 
 bp = Blueprint(
@@ -224,10 +226,45 @@ def reprint(sale_no: str) -> Response:
 @office_bp.get("/shifts", endpoint="shifts")
 @roles_required(Role.SUPERVISOR)
 def shift_list() -> str:
+    """The latest shifts; open ones of an earlier business day first, each with its close as
+    not counted (未清点)."""
     session = db_session()
+    stale = shifts.stale_shifts(session, at=now(), tz=settings().tz)
     rows = shifts.recent_shifts(session)
-    names = receipts.staff_names(session, [s.cashier_id for s in rows])
-    return render_template("pos/shifts.html", shifts=rows, names=names)
+    names = receipts.staff_names(session, [s.cashier_id for s in [*rows, *stale]])
+    return render_template(
+        "pos/shifts.html",
+        shifts=rows,
+        names=names,
+        stale=stale,
+        stale_ids={s.id for s in stale},
+        uncounted=shifts.UNCOUNTED,
+    )
+
+
+@office_bp.post("/shifts/<int:shift_id>/close-uncounted")
+@roles_required(Role.SUPERVISOR)
+def shift_close_uncounted(shift_id: int) -> Response:
+    """Close a stale shift without a count; its Z report says 未清点."""
+    session = db_session()
+    try:
+        data = read_form(UncountedCloseForm, request.form)
+        closed = shifts.close_uncounted(
+            session,
+            shifts.get_shift(session, shift_id),
+            reason=data.reason,
+            at=now(),
+            actor=current_actor(),
+            settings=settings(),
+        )
+    except DomainError as exc:
+        session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("office.shifts"))
+    session.commit()
+    jobs.deliver(app_state().db, closed.report.id, settings(), at=now())
+    flash(f"班次 {shift_id} 已按“{shifts.UNCOUNTED}”关闭（Z{closed.shift.z_number:05d}）", "ok")
+    return redirect(url_for("office.shift", shift_id=shift_id))
 
 
 @office_bp.get("/shifts/<int:shift_id>")

@@ -34,8 +34,7 @@ from cards.services import roster_file
 from cards.services.card_export import card_list_report
 from cards.services.cards import CardEntry
 from core.config import Settings
-from core.export import Column, Report, Sheet, Table, TitleBlock, write_xlsx
-from core.money import Money
+from core.export import Report, write_xlsx
 from inventory.services.report_export import stock_warnings
 from tests.cards.conftest import make_id
 from tests.clothing_exchange.conftest import SAMPLE
@@ -131,53 +130,6 @@ def _store(cli: Cli) -> None:
     cli_ok(cli("products", "import", str(PRODUCTS), "--commit"))
 
 
-def _fund_shaped() -> Report:
-    """A report shaped as the fund statement will be once the lead converts fund_xlsx: a wide
-    landscape table of categories with seven-figure bold totals, a second sheet of sections, and
-    the seal in the title block."""
-    money = [Column(t, "amount") for t in ("期初", "充值", "消费", "退款", "过期", "调整", "期末")]
-    columns = [Column("类别"), Column("人数", "integer"), *money]
-
-    def line(name: str, people: int, fen: int) -> tuple[object, ...]:
-        return (name, people, *(Money(fen * k) for k in (3, 7, 5, 1, 0, 1, 6)))
-
-    table = Table(
-        columns,
-        [line("低保", 141, 7_050_00), line("优抚", 40, 2_000_00), line("特困", 19, 950_00)],
-        totals=[line("合计", 200, 123_456_789_01)],
-    )
-    stores = Table(
-        (
-            Column("门店"),
-            Column("消费", "amount"),
-            Column("退款", "amount"),
-            Column("笔数", "integer"),
-        ),
-        [("01 惠济区慈善超市", Money(4_873_51), Money(62_91), 189)],
-        heading="各门店",
-    )
-    other = Table(
-        (Column("项目"), Column("数值", "amount")),
-        [("慈善让利", Money(844_14)), ("购物人数", Money(121_00))],
-        heading="其他",
-    )
-    title = TitleBlock(
-        "慈善购物卡资金月报",
-        store="惠济区慈善超市",
-        period="2026-11",
-        printed_at=datetime(2026, 12, 1, 2, 0, tzinfo=UTC),
-        tz=SHANGHAI,
-        seal="9f2c" * 16,
-    )
-    return Report(
-        title,
-        [
-            Sheet("资金月报", [table], landscape=True, freeze_columns=1),
-            Sheet("门店", [stores, other]),
-        ],
-    )
-
-
 def _hostile_card_list() -> Report:
     entries = [
         CardEntry(f"86000000000000{n:02d}", make_id(n), name, "低保", "active", 5000, "t")
@@ -197,7 +149,7 @@ EXPECTED = {
     "尚未领取.xlsx": (5, ("姓名", "可领")),
     "衣物库存.xlsx": (2, ("种类", "库存")),
     "库存报表.xlsx": (1, ("条码", "预警库存")),
-    "资金月报样式.xlsx": (2, ("类别", "期末")),
+    "资金月报.xlsx": (3, ("类别", "期末余额")),
     "公式姓名.xlsx": (1, ("卡号", "余额（元）")),
 }
 
@@ -218,7 +170,8 @@ def test_every_xlsx_export_prints_on_its_pages_without_hashes(
     warnings = stock_warnings(session, settings, at=clock())
     session.rollback()
     write_xlsx(warnings, out / "库存报表.xlsx")
-    write_xlsx(_fund_shaped(), out / "资金月报样式.xlsx")
+    cli_ok(cli("topup", "2026-11"))
+    cli_ok(cli("report", "fund", "2026-11", "--xlsx", str(out / "资金月报.xlsx")))
     write_xlsx(_hostile_card_list(), out / "公式姓名.xlsx")
     sources = [out / name for name in EXPECTED]
     pdfs = office.convert(sources, "pdf", out)
@@ -230,7 +183,7 @@ def test_every_xlsx_export_prints_on_its_pages_without_hashes(
         for number, text in enumerate(texts, start=1):
             if "###" in text:
                 problems.append(f"{name} page {number} shows ###")
-            if name != "资金月报样式.xlsx" or number == 1:
+            if name != "资金月报.xlsx" or number == 1:
                 if first not in text or last not in text:
                     problems.append(f"{name} page {number} lacks the header {first}…{last}")
     assert problems == []

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from cards.models import Account, LedgerTransaction, Posting
+from cards.models import Account, Beneficiary, LedgerTransaction, Posting
 from cards.services import ledger
 from cards.services.ledger import PostingKey
 from core.auth import Actor
@@ -69,6 +69,14 @@ def expire(
     if not rows:
         return ExpiryResult(0, Money(0), None)
     total = sum(int(lapse) for _, lapse in rows)
+    categories: dict[int, str] = {
+        a: c
+        for a, c in session.execute(
+            select(Account.id, Beneficiary.category)
+            .join(Beneficiary, Beneficiary.id == Account.beneficiary_id)
+            .where(Account.id.in_([a for a, _ in rows]))
+        )
+    }
     postings: list[PostingKey] = [(a, None, -int(lapse)) for a, lapse in rows]
     postings.append((None, ledger.BOOK_LAPSED, total))
     txn = ledger.append_txn(
@@ -94,7 +102,16 @@ def expire(
         raise Conflict("过期处理时余额发生变化，请重试")
     session.execute(
         insert(Posting),
-        [{"txn_id": txn.id, "account_id": a, "book": b, "amount_fen": f} for a, b, f in postings],
+        [
+            {
+                "txn_id": txn.id,
+                "account_id": a,
+                "book": b,
+                "amount_fen": f,
+                "category": categories.get(a) if a is not None else None,
+            }
+            for a, b, f in postings
+        ],
     )
     session.flush()
     ledger.refresh_balances(session)

@@ -8,7 +8,10 @@ Rules held here:
 - every transaction carries the hash of the one before (a chain over `seq`), and its own hash
   covers its postings, so a silent edit is detectable (`cards.services.verify`);
 - postings and transactions are never updated or deleted (database triggers refuse it);
-- a transaction is booked on its business date: the day of `at` in the store's timezone `tz`.
+- a transaction is booked on its business date: the day of `at` in the store's timezone `tz`;
+  nothing is booked on or before the end of a closed month (`MonthClosed`; a correction is a new
+  posting in the open month, its memo naming the month it corrects);
+- a wallet posting keeps the category its person had when the money moved (`category`).
 
 How a wallet's postings read for people is `cards.services.statement`.
 """
@@ -20,12 +23,12 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, text
+from sqlalchemy import CursorResult, func, select, text
 from sqlalchemy.orm import Session
 
-from cards.models import Account, LedgerHead, LedgerTransaction, Posting
+from cards.models import Account, Beneficiary, LedgerHead, LedgerTransaction, MonthClose, Posting
 from core.auth import Actor
-from core.errors import InsufficientBalance, NotFound, ValidationError
+from core.errors import Conflict, InsufficientBalance, NotFound, ValidationError
 from core.money import Money
 from core.periods import local_date
 
@@ -36,6 +39,30 @@ BOOK_ADJUSTMENT = "adjustment"
 
 # One posting as the chain hashes it: (wallet, book, signed fen); exactly one of the first two.
 PostingKey = tuple[int | None, str | None, int]
+
+
+class MonthClosed(Conflict):
+    """A posting dated in a month that has been closed."""
+
+
+def refuse_closed(session: Session, business_date: date) -> None:
+    """MonthClosed when `business_date` falls on or before the end of the latest closed month
+    (the ledger is sealed up to there)."""
+    latest = session.scalar(select(func.max(MonthClose.month)))
+    if latest is not None and business_date.strftime("%Y-%m") <= latest:
+        raise MonthClosed(
+            f"{latest} 及以前的月份已结账，不能再记入日期为 {business_date.isoformat()} 的分录；"
+            "更正请记入当前未结账的月份，并在摘要中注明所更正的月份"
+        )
+
+
+def wallet_category(session: Session, account_id: int) -> str | None:
+    """The roster category a wallet's person has now (what its next posting keeps)."""
+    return session.scalar(
+        select(Beneficiary.category)
+        .join(Account, Account.beneficiary_id == Beneficiary.id)
+        .where(Account.id == account_id)
+    )
 
 
 def fund_book(category: str) -> str:
@@ -118,6 +145,7 @@ def append_txn(
     """Append a transaction row (postings are written by the caller), move the locked head."""
     if sum(p[2] for p in postings) != 0:
         raise ValueError("ledger transaction does not balance")
+    refuse_closed(session, business_date)
     seq = head.seq + 1
     digest = txn_hash(
         prev_hash=head.hash,
@@ -231,8 +259,18 @@ def post_simple(
         actor=actor,
         postings=postings,
     )
+    category = wallet_category(session, account_id)
     session.add_all(
-        [Posting(txn_id=txn.id, account_id=a, book=b, amount_fen=f) for a, b, f in postings]
+        [
+            Posting(
+                txn_id=txn.id,
+                account_id=a,
+                book=b,
+                amount_fen=f,
+                category=category if a is not None else None,
+            )
+            for a, b, f in postings
+        ]
     )
     session.flush()
     return txn.id
@@ -307,8 +345,11 @@ def adjust(
     tz: tzinfo,
     actor: Actor,
     business_date: date | None = None,
+    idem_key: str | None = None,
 ) -> int:
-    """A bureau user's credit (positive) or debit (negative) of one wallet, with a reason."""
+    """A bureau user's credit (positive) or debit (negative) of one wallet, with a reason (the
+    dual control around it is `cards.services.adjustments`). A replayed `idem_key` posts
+    nothing more."""
     reason = reason.strip()
     if not reason:
         raise ValidationError("调整必须填写原因")
@@ -321,7 +362,7 @@ def adjust(
         amount=amount,
         book=BOOK_ADJUSTMENT,
         business_date=business_date or local_date(at, tz),
-        idem_key=None,
+        idem_key=idem_key,
         memo=reason,
         at=at,
         actor=actor,

@@ -1,29 +1,52 @@
 """The bureau's monthly top-up runs. A run is prepared (its preview stored: people, amount, by
-category, the difference from last month), then posted, at once with `allowance.approval =
-"single"`, or after a second bureau user approves it with "two_person". Posting is set-based
-SQL: credits are inserted from one SELECT into `topup_credit`, whose unique key (account, month)
-makes a month's credit happen once however often or concurrently runs are made; one ledger
-transaction carries the run's postings."""
+category, the difference from last month; and its lines, `topup_run_line`: exactly who gets how
+much), then approved, at once with `allowance.approval = "single"`, or by a second bureau user
+with "two_person", and posted: the approved lines, less the people no longer eligible (skipped,
+and said so); someone who became eligible after preparation waits for a supplementary run.
+
+A month's allowance is never posted before the month has begun in store time: a run approved
+earlier stays `approved` and is posted by `post_due_runs` (which `charity topup` of that month
+and the top-up page call) once it has. Credits are booked on the day they are posted.
+
+Posting is set-based SQL: credits are inserted from one SELECT into `topup_credit`, whose unique
+key (account, month) makes a month's credit happen once however often or concurrently runs are
+made; one ledger transaction carries the run's postings, each wallet's with its category."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from cards.models import Account, Posting, TopUpCredit, TopUpRun
+from cards.models import Account, Beneficiary, Posting, TopUpCredit, TopUpRun, TopUpRunLine
 from cards.services import ledger
 from cards.services.expiry import expire
 from cards.services.ledger import PostingKey
 from cards.services.topup_preview import TopUpPreview, eligible, preview
 from core.auth import Actor
 from core.config import Settings
-from core.errors import Conflict, Forbidden, NotFound
+from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.periods import Month, local_date
+
+
+def month_begun(settings: Settings, month: Month, at: datetime) -> bool:
+    """Whether `month` has begun at `at` in store time (`store.timezone`)."""
+    return local_date(at, settings.tz) >= month.first_day
+
+
+def require_month_begun(settings: Settings, month: Month, at: datetime) -> None:
+    """ValidationError unless `month` has begun in store time: its allowance is not posted
+    before (a preview, a preparation and an approval may be made earlier)."""
+    if not month_begun(settings, month, at):
+        raise ValidationError(
+            f"{month} 月还没有开始（门店时间 {local_date(at, settings.tz).isoformat()}）："
+            f"该月补贴最早在 {month.first_day.isoformat()} 入账；现在只能预览（--dry-run）"
+        )
 
 
 def prepare_run(
@@ -31,12 +54,15 @@ def prepare_run(
 ) -> TopUpRun:
     """Record a run for `month` with its preview (nothing is credited yet)."""
     pending = session.scalar(
-        select(TopUpRun).where(TopUpRun.month == str(month), TopUpRun.status == "prepared")
+        select(TopUpRun).where(
+            TopUpRun.month == str(month), TopUpRun.status.in_(("prepared", "approved"))
+        )
     )
     if pending is not None:
+        state = "待审批" if pending.status == "prepared" else "已审批、等待该月开始后入账"
         raise Conflict(
-            f"{month} 已有一个待审批的充值批次（#{pending.id}，{pending.prepared_by} 准备），"
-            "请先审批或取消"
+            f"{month} 已有一个{state}的充值批次（#{pending.id}，{pending.prepared_by} 准备），"
+            "请先处理或取消它"
         )
     shown = preview(session, settings, month)
     run = TopUpRun(
@@ -51,6 +77,18 @@ def prepare_run(
     )
     session.add(run)
     session.flush()
+    candidates = eligible(settings).subquery()
+    already = select(TopUpCredit.id).where(
+        TopUpCredit.account_id == candidates.c.id, TopUpCredit.month == run.month
+    )
+    session.execute(
+        insert(TopUpRunLine).from_select(
+            ["run_id", "account_id", "category", "amount_fen"],
+            select(
+                literal(run.id), candidates.c.id, candidates.c.category, candidates.c.amount
+            ).where(~already.exists(), candidates.c.amount > 0),
+        )
+    )
     return run
 
 
@@ -68,7 +106,8 @@ def approve_run(
     if run is None:
         raise NotFound(f"充值批次 #{run_id} 不存在")
     if run.status != "prepared":
-        raise Conflict(f"充值批次 #{run_id} 已{'入账' if run.status == 'posted' else '取消'}")
+        done = {"posted": "入账", "approved": "审批（等待该月开始后入账）"}.get(run.status, "取消")
+        raise Conflict(f"充值批次 #{run_id} 已{done}")
     same = (
         run.prepared_by_id == actor.user_id
         if run.prepared_by_id is not None or actor.user_id is not None
@@ -88,17 +127,37 @@ def approve_and_post(
     actor: Actor,
     progress: Callable[[str], None] | None = None,
 ) -> TopUpRun:
-    """Record `actor` as the run's approver and post it (callers check who may approve)."""
+    """Record `actor` as the run's approver and post it if its month has begun (else it stays
+    `approved` until then; callers check who may approve)."""
     run.approved_at = at
     run.approved_by_id = actor.user_id
     run.approved_by = actor.name
+    if not month_begun(settings, Month.parse(run.month), at):
+        run.status = "approved"
+        session.flush()
+        return run
     return post_run(session, settings, run, at=at, actor=actor, progress=progress)
 
 
+def post_due_runs(
+    session: Session, settings: Settings, *, at: datetime, actor: Actor
+) -> list[TopUpRun]:
+    """Post every approved run whose month has begun by `at` (store time), oldest first."""
+    posted = []
+    runs = session.scalars(
+        select(TopUpRun).where(TopUpRun.status == "approved").order_by(TopUpRun.id)
+    ).all()
+    for run in runs:
+        if month_begun(settings, Month.parse(run.month), at):
+            posted.append(post_run(session, settings, run, at=at, actor=actor))
+    return posted
+
+
 def cancel_run(session: Session, run_id: int, *, at: datetime, actor: Actor) -> TopUpRun:
-    """Cancel a prepared run (nothing was credited)."""
+    """Cancel a prepared run, or an approved one still waiting for its month (nothing was
+    credited)."""
     run = session.get(TopUpRun, run_id)
-    if run is None or run.status != "prepared":
+    if run is None or run.status not in ("prepared", "approved"):
         raise Conflict(f"充值批次 #{run_id} 不是待审批状态，不能取消")
     run.status = "cancelled"
     run.approved_at = at
@@ -120,29 +179,41 @@ def post_run(
     actor: Actor,
     progress: Callable[[str], None] | None = None,
 ) -> TopUpRun:
-    """Credit every eligible account not yet credited for the run's month, in one ledger
-    transaction (set-based). Lapsed credit is expired first under `unspent = "expire"`.
+    """Credit the run's lines, in one ledger transaction (set-based): each line's account and
+    amount as prepared, when its person is still active in a configured category and not yet
+    credited for the month; the others are skipped and listed in `skipped_json`. Refused before
+    the month has begun in store time. Lapsed credit is expired first under `unspent = "expire"`.
     `progress` is told as each of POST_STEPS begins (the command line draws a bar)."""
     step = progress or (lambda _name: None)
     month = Month.parse(run.month)
+    require_month_begun(settings, month, at)
+    if run.status not in ("prepared", "approved"):
+        raise Conflict(f"充值批次 #{run.id} 不是待入账状态")
     step(POST_STEPS[0])
     expire(session, settings, month, at=at, actor=actor)
     step(POST_STEPS[1])
     head = ledger.lock_head(session)
-    candidates = eligible(settings).subquery()
     already = select(TopUpCredit.id).where(
-        TopUpCredit.account_id == candidates.c.id, TopUpCredit.month == run.month
+        TopUpCredit.account_id == TopUpRunLine.account_id, TopUpCredit.month == run.month
     )
     session.execute(
         insert(TopUpCredit).from_select(
             ["account_id", "month", "run_id", "category", "amount_fen"],
             select(
-                candidates.c.id,
+                TopUpRunLine.account_id,
                 literal(run.month),
                 literal(run.id),
-                candidates.c.category,
-                candidates.c.amount,
-            ).where(~already.exists(), candidates.c.amount > 0),
+                TopUpRunLine.category,
+                TopUpRunLine.amount_fen,
+            )
+            .join(Account, Account.id == TopUpRunLine.account_id)
+            .join(Beneficiary, Beneficiary.id == Account.beneficiary_id)
+            .where(
+                TopUpRunLine.run_id == run.id,
+                Beneficiary.status == "active",
+                Beneficiary.category.in_(settings.allowance.categories),
+                ~already.exists(),
+            ),
         )
     )
     credits = session.execute(
@@ -150,6 +221,18 @@ def post_run(
             TopUpCredit.run_id == run.id
         )
     ).all()
+    credited = {c.account_id for c in credits}
+    skipped = session.execute(
+        select(TopUpRunLine.account_id, Beneficiary.id, Beneficiary.name, Beneficiary.status)
+        .join(Account, Account.id == TopUpRunLine.account_id)
+        .join(Beneficiary, Beneficiary.id == Account.beneficiary_id)
+        .where(TopUpRunLine.run_id == run.id)
+        .order_by(TopUpRunLine.account_id)
+    ).all()
+    run.skipped_json = json.dumps(
+        [f"{name}（编号 {pid}）" for a, pid, name, _ in skipped if a not in credited],
+        ensure_ascii=False,
+    )
     run.status = "posted"
     run.people = len(credits)
     run.amount_fen = sum(c.amount_fen for c in credits)
@@ -171,18 +254,19 @@ def post_run(
         business_date=local_date(at, settings.tz),
         period=run.month,
         idem_key=f"topup:{run.month}:{run.id}",
-        memo=f"{Month.parse(run.month).label}补贴（批次 #{run.id}）",
+        memo=f"{month.label}补贴（批次 #{run.id}）",
         at=at,
         actor=actor,
         postings=postings,
     )
     session.execute(
         insert(Posting).from_select(
-            ["txn_id", "account_id", "amount_fen"],
+            ["txn_id", "account_id", "amount_fen", "category"],
             select(
                 literal(txn.id),
                 TopUpCredit.account_id,
                 TopUpCredit.amount_fen,
+                TopUpCredit.category,
             ).where(TopUpCredit.run_id == run.id),
         )
     )
@@ -215,6 +299,12 @@ def post_run(
     return run
 
 
+def skipped(run: TopUpRun) -> list[str]:
+    """The people of a posted run's lines who were no longer eligible when it was posted."""
+    names = json.loads(run.skipped_json or "[]")
+    return [str(n) for n in names]
+
+
 @dataclass
 class TopUpOutcome:
     """What `run_topup` did: the preview it showed, the run it made (if any), and whether that
@@ -223,6 +313,7 @@ class TopUpOutcome:
     preview: TopUpPreview
     run: TopUpRun | None
     posted: bool
+    due: list[TopUpRun] = field(default_factory=list)  # approved earlier, posted now
 
 
 def run_topup(
@@ -235,13 +326,16 @@ def run_topup(
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> TopUpOutcome:
-    """What `charity topup` does: preview; unless dry, prepare, and post when approval is
-    "single" (with "two_person" the run waits for a second user's approval)."""
+    """What `charity topup` does: preview; unless dry, post the approved runs now due, then
+    prepare a run for whoever is not yet credited, and post it when approval is "single" (with
+    "two_person" the run waits for a second user's approval; before its month has begun it
+    waits as `approved`)."""
+    due = [] if dry_run else post_due_runs(session, settings, at=at, actor=actor)
     shown = preview(session, settings, month)
     if dry_run or shown.people == 0:
-        return TopUpOutcome(shown, None, False)
+        return TopUpOutcome(shown, None, False, due)
     run = prepare_run(session, settings, month, at=at, actor=actor)
     if settings.allowance.approval == "two_person":
-        return TopUpOutcome(shown, run, False)
+        return TopUpOutcome(shown, run, False, due)
     approve_and_post(session, settings, run, at=at, actor=actor, progress=progress)
-    return TopUpOutcome(shown, run, True)
+    return TopUpOutcome(shown, run, run.status == "posted", due)

@@ -1,6 +1,6 @@
 """The bureau's back office for cards (blueprint `cards`, under /cards): its menu entries, the
 template filters its pages use, and what every office page shares. The pages themselves are
-`people`, `sheet`, `roster` and `topups` in this folder."""
+`people`, `sheet`, `roster`, `topups` and `adjustments` in this folder."""
 
 from __future__ import annotations
 
@@ -36,6 +36,9 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("救助对象", "cards.people", BUREAU),
     ("名册导入", "cards.import_roster", BUREAU),
     ("月度充值", "cards.topups", BUREAU),
+    ("调整审批", "cards.adjustments", BUREAU),
+    ("资金月报", "cards.fund", BUREAU),
+    ("月结", "cards.months", BUREAU),
 ]
 
 

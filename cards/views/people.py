@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from cards import hooks
 from cards.models import Beneficiary
 from cards.schemas import AdjustmentForm, FreezeForm, ProxyForm, StatusForm, UnfreezeForm
-from cards.services import beneficiaries, cards, ledger, personal, statement
+from cards.services import adjustments, beneficiaries, cards, personal, statement
 from cards.services.clothing import clothing_status
 from cards.services.text import mask_id_number, mask_phone, normalise_text
 from cards.views.office import BUREAU, bp, done, form, refused
@@ -83,6 +83,11 @@ def _person_page(who: Beneficiary, numbers: personal.Shown) -> str:
         status_labels=beneficiaries.STATUS_LABELS,
         card_labels=cards.CARD_STATUS_LABELS,
         card_history=cards.card_history(session, account.id) if account is not None else [],
+        adjustments=(
+            adjustments.account_adjustments(session, account.id) if account is not None else []
+        ),
+        adjustment_labels=adjustments.STATUS_LABELS,
+        allowance=settings().allowance,
         clothing=clothing_status(
             session,
             who.id,
@@ -266,20 +271,29 @@ def person_proxy(person_id: int) -> Response:
 @bp.post("/people/<int:person_id>/adjust")
 @roles_required(*BUREAU)
 def person_adjust(person_id: int) -> Response:
+    """The person page's adjustment: the same service as the API (posted within the limit,
+    else waiting in the queue for a second bureau user)."""
     who = _person(person_id)
     try:
         if who.account is None:
             raise NotFound("此人尚无账户")
         data = form(AdjustmentForm)
-        ledger.adjust(
+        made = adjustments.make_adjustment(
             db_session(),
+            settings().allowance,
             who.account.id,
             data.amount,
             reason=data.reason,
             at=now(),
             tz=settings().tz,
             actor=current_actor(),
+            address=_address(),
         )
     except DomainError as exc:
         return _back(person_id, exc)
+    if made.status == "pending":
+        return done(
+            f"调整 {data.amount.format()} 已提交（#{made.id}），等待另一位民政局工作人员审批",
+            _page(person_id),
+        )
     return done(f"已调整 {data.amount.format()}", _page(person_id))

@@ -24,6 +24,8 @@ def topups() -> str | Response:
     """Top-up runs: preview a month, prepare (and post, with single approval), history."""
     config = settings()
     session = db_session()
+    if request.method == "POST":  # approved runs whose month has now begun go first
+        topup.post_due_runs(session, config, at=now(), actor=current_actor())
     shown = None
     error = None
     month_text = read_form(TopUpForm, request.values).month or str(Month.of(now(), config.tz))
@@ -33,12 +35,7 @@ def topups() -> str | Response:
             outcome = topup.run_topup(session, config, month, at=now(), actor=current_actor())
             if outcome.run is None:
                 raise ValidationError(f"{month} 没有尚未充值的符合条件账户")
-            return done(
-                f"批次 #{outcome.run.id} 已入账"
-                if outcome.posted
-                else f"批次 #{outcome.run.id} 已准备，等待另一位民政局工作人员审批",
-                url_for("cards.topups"),
-            )
+            return done(_said(outcome.run), url_for("cards.topups"))
         except (DomainError, PeriodError) as exc:
             session.rollback()
             error = exc.message if isinstance(exc, DomainError) else str(exc)
@@ -65,10 +62,36 @@ def topups() -> str | Response:
 @roles_required(*BUREAU)
 def topup_approve(run_id: int) -> Response:
     try:
-        topup.approve_run(db_session(), settings(), run_id, at=now(), actor=current_actor())
+        run = topup.approve_run(db_session(), settings(), run_id, at=now(), actor=current_actor())
     except DomainError as exc:
         return refused(exc, url_for("cards.topups"))
-    return done(f"批次 #{run_id} 已审批入账", url_for("cards.topups"))
+    return done(_said(run), url_for("cards.topups"))
+
+
+@bp.post("/topups/<int:run_id>/post")
+@roles_required(*BUREAU)
+def topup_post(run_id: int) -> Response:
+    """Post an approved run whose month has begun (what `charity topup` of the month does)."""
+    session = db_session()
+    try:
+        run = session.get(TopUpRun, run_id)
+        if run is None or run.status != "approved":
+            raise ValidationError(f"批次 #{run_id} 不是已审批、等待入账的批次")
+        topup.post_run(session, settings(), run, at=now(), actor=current_actor())
+    except DomainError as exc:
+        return refused(exc, url_for("cards.topups"))
+    return done(_said(run), url_for("cards.topups"))
+
+
+def _said(run: TopUpRun) -> str:
+    """What the page says after a run was prepared, approved or posted."""
+    if run.status == "posted":
+        left = topup.skipped(run)
+        extra = f"；已不符合条件、未入账 {len(left)} 人：{'、'.join(left)}" if left else ""
+        return f"批次 #{run.id} 已审批入账：{run.people} 人{extra}"
+    if run.status == "approved":
+        return f"批次 #{run.id} 已审批，{run.month} 月开始后（门店时间）入账"
+    return f"批次 #{run.id} 已准备，等待另一位民政局工作人员审批"
 
 
 @bp.post("/topups/<int:run_id>/cancel")

@@ -130,3 +130,20 @@ def unused_allowance(
         if used < allowed:
             out.append(UnusedAllowance(person.id, person.name, person.category, used, allowed))
     return out
+
+
+def given_between(session: Session, start: datetime, end: datetime) -> int:
+    """Clothing items handed out between two instants (end exclusive), net of returns: claims
+    taken then (at the counter and at events) less claims given back then (the fund statement's
+    `clothing_items`, handed to cards as its `clothing_given` hook)."""
+    taken = session.scalar(
+        select(func.count())
+        .select_from(ClothingClaim)
+        .where(ClothingClaim.taken_at >= start, ClothingClaim.taken_at < end)
+    )
+    returned = session.scalar(
+        select(func.count())
+        .select_from(ClothingClaim)
+        .where(ClothingClaim.released_at >= start, ClothingClaim.released_at < end)
+    )
+    return int(taken or 0) - int(returned or 0)

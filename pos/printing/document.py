@@ -138,6 +138,7 @@ class ZReport:
     counted_cash: Money | None = None
     variance: Money | None = None
     reason: str | None = None
+    uncounted: bool = False  # closed by a supervisor without a cash count (未清点)
     report: Literal["X", "Z"] = "Z"
     at: datetime | None = None  # when printed; defaults to closed_at or opened_at
     reprint: int = 0

@@ -358,6 +358,8 @@ def layout_zreport(report: ZReport, *, width: int, tz: tzinfo) -> Layout:
         ("备用金", money(report.opening_float), False),
         ("应有现金", money(report.expected_cash), True),
     ]
+    if report.uncounted:
+        rows.append(("实点现金", "未清点", True))
     if report.counted_cash is not None:
         rows.append(("实点现金", money(report.counted_cash), True))
     if report.variance is not None:
@@ -365,7 +367,7 @@ def layout_zreport(report: ZReport, *, width: int, tz: tzinfo) -> Layout:
     for label, value, bold in rows:
         ops += columns(label, value, width, bold=bold)
     if report.reason:
-        ops += _field("差额原因", report.reason, width)
+        ops += _field("原因" if report.uncounted else "差额原因", report.reason, width)
     ops.append(rule(width))
     ops += [Text("交班人签字："), Feed(1), Text("店长签字："), Feed(1)]
     if report.footer:

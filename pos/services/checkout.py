@@ -235,7 +235,7 @@ def checkout(
         # waiting for it), and then neither is left behind.
         # The day's number is taken inside it too, so a sale that loses gives its number back.
         with session.begin_nested():
-            shift = shift_for_work(session, actor=actor, terminal=terminal, at=at)
+            shift = shift_for_work(session, actor=actor, terminal=terminal, at=at, tz=settings.tz)
             day = local_date(at, settings.tz)
             number = next_sale_number(session, shift.terminal, day)
             sale = Sale(

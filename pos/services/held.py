@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -56,11 +56,12 @@ def hold_sale(
     at: datetime,
     actor: Actor,
     terminal: str,
+    tz: tzinfo,
 ) -> HeldCart:
     """Put a cart aside in the acting cashier's shift (opened with a zero float if need be)."""
     if not lines:
         raise ValidationError("空的购物清单不需要挂单")
-    shift = shift_for_work(session, actor=actor, terminal=terminal, at=at)
+    shift = shift_for_work(session, actor=actor, terminal=terminal, at=at, tz=tz)
     held = HeldSale(
         shift_id=shift.id,
         terminal=shift.terminal,

@@ -214,6 +214,7 @@ def shift_report(session: Session, shift: Shift, *, settings: Settings, at: date
         counted_cash=Money(shift.counted_cash_fen) if shift.counted_cash_fen is not None else None,
         variance=Money(shift.variance_fen) if shift.variance_fen is not None else None,
         reason=shift.variance_reason or None,
+        uncounted=closed and shift.counted_cash_fen is None,
         report="Z" if closed else "X",
         at=at,
         footer=settings.printer.footer,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from core.auth import Actor
 from core.config import Settings
 from core.errors import Conflict, ValidationError
 from core.money import Money
+from core.periods import local_date
 from inventory.models import Product
 from inventory.services.stock import record_movement
 from pos.models import MILLI, Refund, RefundLine, Sale, SaleLine, Shift
@@ -25,7 +26,7 @@ from pos.printing.models import PrintJob
 from pos.services.checkout import LineRequest, qty_milli
 from pos.services.receipts import queue_refund_slip
 from pos.services.sales import get_sale
-from pos.services.shifts import shift_for_work
+from pos.services.shifts import is_stale, shift_for_work
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,8 @@ def refund(
 ) -> RefundResult:
     """Return money to the same tenders (card first, up to what the card paid, then cash), goods
     to stock and clothing allowance to the quarter, and queue the refund slip. Never more than was
-    paid. A void is a whole refund of a sale whose shift is still open."""
+    paid. A void is a whole refund of a sale of the same business day whose shift is still open;
+    later it is a refund (Conflict saying so)."""
     reason = request.reason.strip()
     if not reason:
         raise ValidationError("退货必须填写原因")
@@ -114,6 +116,11 @@ def refund(
             raise Conflict(f"销售单 {sale.sale_no} 已有退货，不能作废")
         if sale.shift.status != "open":
             raise Conflict(f"销售单 {sale.sale_no} 所在班次已交班，只能退货不能作废")
+        sold_on = local_date(sale.at, settings.tz)
+        if sold_on != local_date(at, settings.tz) or is_stale(sale.shift, at=at, tz=settings.tz):
+            raise Conflict(
+                f"销售单 {sale.sale_no} 是 {sold_on:%Y-%m-%d} 的销售，作废只限当班当天：请改为退货"
+            )
         if request.lines is not None:
             raise ValidationError("作废是整单的：不要填写 lines")
     picks = _allocate(sale, request)
@@ -125,7 +132,7 @@ def refund(
     qr_refunded = sum(r.qr_fen for r in sale.refunds)
     qr_part = Money(min((total - card_part).fen, sale.paid_qr_fen - qr_refunded))
     cash_part = total - card_part - qr_part
-    shift = _refund_shift(session, sale, actor=actor, at=at)
+    shift = _refund_shift(session, sale, actor=actor, at=at, tz=settings.tz)
     number = len(sale.refunds) + 1
     record = Refund(
         refund_no=f"{sale.sale_no}-R{number}",
@@ -190,17 +197,18 @@ def refund(
     return RefundResult(record, balance, slip)
 
 
-def _refund_shift(session: Session, sale: Sale, *, actor: Actor, at: datetime) -> Shift:
-    """Cash comes out of a drawer: the sale's shift while open, else the open shift of the same
-    terminal, else the acting supervisor's own (opened with a zero float)."""
-    if sale.shift.status == "open":
+def _refund_shift(session: Session, sale: Sale, *, actor: Actor, at: datetime, tz: tzinfo) -> Shift:
+    """Cash comes out of a drawer of today: the sale's shift while open (and of today), else
+    the open shift of the same terminal, else the acting supervisor's own (opened with a zero
+    float). A shift of an earlier business day never takes a refund."""
+    if sale.shift.status == "open" and not is_stale(sale.shift, at=at, tz=tz):
         return sale.shift
-    same_terminal = session.scalar(
+    same_terminal = session.scalars(
         select(Shift)
         .where(Shift.terminal == sale.terminal, Shift.status == "open")
         .order_by(Shift.id.desc())
-        .limit(1)
     )
-    if same_terminal is not None:
-        return same_terminal
-    return shift_for_work(session, actor=actor, terminal=sale.terminal, at=at)
+    for shift in same_terminal:
+        if not is_stale(shift, at=at, tz=tz):
+            return shift
+    return shift_for_work(session, actor=actor, terminal=sale.terminal, at=at, tz=tz)

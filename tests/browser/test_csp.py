@@ -28,7 +28,7 @@ pytestmark = pytest.mark.browser
 QUERIES = {"cards.sheet": "?all=1", "inventory.labels": "?received=today"}
 NOT_PAGES = {"healthz", "printing.state", "static"}  # JSON, not pages
 # file downloads (their links are on the report pages, which are loaded)
-NOT_PAGES |= {"clothing.report_download", "inventory.report_download"}
+NOT_PAGES |= {"clothing.report_download", "inventory.report_download", "cards.fund_download"}
 
 
 def _watch(page: Any) -> list[str]:

@@ -56,7 +56,9 @@ def test_every_operation_answers_its_schema(
         "sale_no": sale.get_json()["sale_no"],
         "shift_id": 1,
         "held_id": 1,
+        "adjustment_id": 1,
         "token": store.card.qr_token,
+        "month": "2026-11",
     }
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     tried = 0

@@ -77,11 +77,17 @@
     server: "系统出错：请记下时间告诉管理员，稍后重试。",
   };
 
-  function ApiError(code, message, status, hint) {
+  function ApiError(code, message, status, hint, details) {
     this.code = code;
     this.message = message;
     this.status = status || 0;
     this.hint = hint || null;
+    this.details = details || {};
+  }
+
+  // a 409 for a shift of an earlier business day: count and close it before the next sale
+  function isStaleShift(err) {
+    return err instanceof ApiError && err.code === "conflict" && err.details.reason === "stale_shift";
   }
 
   function call(method, path, body, token) {
@@ -105,7 +111,8 @@
           if (!res.ok) {
             var err = (data && data.error) || {};
             var code = err.code || (res.status >= 500 ? "server" : "validation_error");
-            throw new ApiError(code, err.message || "服务器出错（" + res.status + "）", res.status);
+            throw new ApiError(code, err.message || "服务器出错（" + res.status + "）", res.status, null,
+              err.details);
           }
           return { status: res.status, data: data };
         });
@@ -960,6 +967,13 @@
           throw new ApiError(err.code, err.message + "：付款结果未知");
         }
         S.uncertain = null;
+        if (isStaleShift(err)) {
+          // nothing was sold: the cart stays, the old shift is counted and closed first
+          S.clientRef = null;
+          closeDialog();
+          staleShiftDialog(err);
+          return;
+        }
         if (err.code === "insufficient_balance") {
           // the balance moved since the quote: price again, close, and let the cashier start over
           closeDialog();
@@ -1104,6 +1118,9 @@
       return call("POST", "/held", body).then(function (res) {
         newCustomer();
         showNotice("已挂单（" + res.data.id + " 号，" + body.lines.length + " 行）：按 F7 取回", "ok");
+      }, function (err) {
+        if (!isStaleShift(err)) throw err;
+        staleShiftDialog(err);
       });
     });
   }
@@ -1395,8 +1412,12 @@
         html += row("挂单", s.held + " 笔") + "</div>" +
           '<p class="t-card-sub">交班时先盲点现金，点完才显示差异。开班于 ' +
           esc(storeTime(s.opened_at)) + "</p>";
+        if (s.stale) {
+          html = '<p class="t-stale">此班次开于上一营业日（' + esc(s.business_date) +
+            "），今天不能再收款：请先交班点钞。</p>" + html;
+        }
         openDialog({
-          title: "当前班次 X 报表",
+          title: s.stale ? "请先交班：上一营业日的班次" : "当前班次 X 报表",
           html: html + '<input id="d-x" class="t-hidden-input" aria-label="继续">',
           keys: "Enter 开始交班点钞　Esc 返回",
           onSubmit: countDialog,
@@ -1405,6 +1426,22 @@
         if (err.code !== "not_found") throw err;
         openShiftDialog();
       });
+    });
+  }
+
+  // the cashier's open shift belongs to an earlier business day: it takes nothing more
+  function staleShiftDialog(err) {
+    var day = (err && err.details && err.details.business_date) || "";
+    showError(new ApiError("conflict", "上一营业日" + (day ? "（" + day + "）" : "") + "的班次还没有交班"),
+      "按 F10 交班点钞后再收款；钱箱无法清点时请店长关闭该班次。");
+    openDialog({
+      title: "请先交班：上一营业日的班次",
+      cls: "t-dialog-stale",
+      html: '<p class="t-stale">' + esc(err ? err.message : "") + "</p>" +
+        "<p>购物清单已保留。交班点钞完成后，再按 F4/F5 收款（自动开今天的新班次）。</p>" +
+        '<input id="d-stale" class="t-hidden-input" aria-label="开始交班点钞">',
+      keys: "Enter 现在交班点钞　Esc 返回",
+      onSubmit: countDialog,
     });
   }
 
@@ -1661,5 +1698,15 @@
   render();
   refocus();
   pollPrinter();
+  // a shift left open since an earlier day: ask for its count before the first customer
+  call("GET", "/shifts/current").then(function (res) {
+    if (res.data && res.data.stale && !S.dialog) {
+      staleShiftDialog(new ApiError("conflict", "您的班次（" + res.data.business_date +
+        " 开班）还没有交班，今天不能再记入这个班次。", 409, null,
+        { reason: "stale_shift", business_date: res.data.business_date }));
+    }
+  }, function () {
+    /* no open shift (404), or offline: nothing to ask */
+  });
   setInterval(pollPrinter, 15000);
 })();

@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cards.hooks import CardsHooks
 from cards.models import Card, LedgerTransaction
 from cards.services import beneficiaries, ledger, statement
 from cards.services.clothing import clothing_status
-from cards.services.fund_report import fund_report
+from cards.services.fund_statement import fund_statement
 from core.auth import Role, StaffUser
 from core.config import Settings
 from core.db import Database
@@ -51,13 +52,13 @@ def test_a_purchase_is_booked_on_its_day_in_the_store_timezone(
     booked = session.get(LedgerTransaction, txn)
     assert booked is not None and booked.business_date == day
     assert statement.statement(session, account)[-1].line.business_date == day
-    november = fund_report(session, store, Month(2026, 11)).total
-    december = fund_report(session, store, Month(2026, 12)).total
+    november = fund_statement(session, store, Month(2026, 11), CardsHooks()).total
+    december = fund_statement(session, store, Month(2026, 12), CardsHooks()).total
     in_november = day.month == 11
-    assert november.spent_fen == (1200 if in_november else 0)
-    assert december.spent_fen == (0 if in_november else 1200)
-    assert november.closing_fen == (3800 if in_november else 5000)
-    assert december.opening_fen == november.closing_fen
+    assert november.spent == (1200 if in_november else 0)
+    assert december.spent == (0 if in_november else 1200)
+    assert november.closing == (3800 if in_november else 5000)
+    assert december.opening == november.closing
 
 
 @pytest.mark.parametrize(("timezone", "day"), ZONES)

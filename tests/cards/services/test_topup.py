@@ -10,8 +10,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from cards.hooks import CardsHooks
 from cards.models import Account, TopUpCredit, TopUpRun
-from cards.services import beneficiaries, fund_report, ledger, statement, topup, topup_preview
+from cards.services import beneficiaries, fund_statement, ledger, statement, topup, topup_preview
 from cards.services.expiry import expire
 from cards.services.verify import verify_ledger
 from core.auth import Actor
@@ -39,7 +40,7 @@ def _balances(session):
 def test_each_category_gets_its_amount_exactly_once(people_with_cards, session, by_category, clock):
     steps: list[str] = []
     outcome = topup.run_topup(
-        session, by_category, Month(2026, 12), at=clock(), actor=ACTOR, progress=steps.append
+        session, by_category, Month(2026, 11), at=clock(), actor=ACTOR, progress=steps.append
     )
     session.commit()
     assert outcome.posted and outcome.run.people == 5
@@ -50,13 +51,13 @@ def test_each_category_gets_its_amount_exactly_once(people_with_cards, session, 
         "特困": [1, 10000],
     }
     assert _balances(session) == [5000, 5000, 5000, 8000, 10000]
-    again = topup.run_topup(session, by_category, Month(2026, 12), at=clock(), actor=ACTOR)
+    again = topup.run_topup(session, by_category, Month(2026, 11), at=clock(), actor=ACTOR)
     session.commit()
     assert again.run is None and again.preview.already_credited == 5
     assert _balances(session) == [5000, 5000, 5000, 8000, 10000]
     assert verify_ledger(session).ok
     last = statement.last_topup(session, people_with_cards[0].account_id)
-    assert last.label == "12月补贴" and last.amount == Money.parse("50.00")
+    assert last.label == "11月补贴" and last.amount == Money.parse("50.00")
 
 
 def test_suspended_and_exited_are_skipped_and_late_joiners_credited(
@@ -83,7 +84,7 @@ def test_suspended_and_exited_are_skipped_and_late_joiners_credited(
         actor=ACTOR,
     )
     session.commit()
-    topup.run_topup(session, settings, Month(2026, 12), at=clock(), actor=ACTOR)
+    topup.run_topup(session, settings, Month(2026, 11), at=clock(), actor=ACTOR)
     session.commit()
     assert _balances(session) == [0, 0, 5000, 5000, 5000]
     beneficiaries.set_status(
@@ -97,9 +98,9 @@ def test_suspended_and_exited_are_skipped_and_late_joiners_credited(
         actor=ACTOR,
     )
     session.commit()
-    preview = topup_preview.preview(session, settings, Month(2026, 12))
+    preview = topup_preview.preview(session, settings, Month(2026, 11))
     assert preview.people == 1 and preview.already_credited == 3
-    topup.run_topup(session, settings, Month(2026, 12), at=clock(), actor=ACTOR)
+    topup.run_topup(session, settings, Month(2026, 11), at=clock(), actor=ACTOR)
     session.commit()
     assert _balances(session) == [5000, 0, 5000, 5000, 5000]
     assert session.scalar(select(func.count()).select_from(TopUpCredit)) == 4
@@ -111,7 +112,7 @@ def test_concurrent_runs_credit_once(people_with_cards, session, settings, datab
     def worker() -> None:
         try:
             with database.session() as s:
-                topup.run_topup(s, settings, Month(2026, 12), at=clock(), actor=ACTOR)
+                topup.run_topup(s, settings, Month(2026, 11), at=clock(), actor=ACTOR)
                 s.commit()
         except Conflict:
             pass  # a prepared run of the other thread: refused, nothing done
@@ -129,13 +130,13 @@ def test_concurrent_runs_credit_once(people_with_cards, session, settings, datab
 
 
 def test_dry_run_and_bad_months(people_with_cards, cli, session):
-    out = cli_ok(cli("topup", "2026-12", "--dry-run"))
+    out = cli_ok(cli("topup", "2026-12", "--dry-run"))  # a preview may be made early
     assert "5 人" in out and "￥250.00" in out and "试运行" in out
     assert _balances(session) == [0] * 5
-    for bad in ("2026-13", "12-2026", "2027-01"):
+    for bad in ("2026-13", "12-2026", "2027-01", "2026-12"):  # 2026-12 has not begun (D1)
         result = cli("topup", bad)
         assert result.exit_code == 1, (bad, result.output)
-    cli_ok(cli("topup", "2026-12"))
+    cli_ok(cli("topup", "2026-11"))
     assert _balances(session) == [5000] * 5
 
 
@@ -163,14 +164,14 @@ def test_preview_shows_the_difference_from_last_month(
 def test_two_person_approval(people_with_cards, session, settings, clock, make_user, cli):
     two = settings.with_overrides(allowance={"approval": "two_person"})
     alice, bob = make_user("bureau"), make_user("bureau")
-    outcome = topup.run_topup(session, two, Month(2026, 12), at=clock(), actor=Actor.of(alice))
+    outcome = topup.run_topup(session, two, Month(2026, 11), at=clock(), actor=Actor.of(alice))
     session.commit()
     assert not outcome.posted and _balances(session) == [0] * 5
     with pytest.raises(Forbidden):
         topup.approve_run(session, two, outcome.run.id, at=clock(), actor=Actor.of(alice))
     session.rollback()
     with pytest.raises(Conflict):
-        topup.prepare_run(session, two, Month(2026, 12), at=clock(), actor=Actor.of(bob))
+        topup.prepare_run(session, two, Month(2026, 11), at=clock(), actor=Actor.of(bob))
     session.rollback()
     topup.approve_run(session, two, outcome.run.id, at=clock(), actor=Actor.of(bob))
     session.commit()
@@ -200,9 +201,10 @@ def test_expiry_books_lapsed_money(people_with_cards, session, settings, clock):
     # running it again books nothing more
     result = expire(session, expiring, Month(2026, 12), at=dec + timedelta(hours=1), actor=ACTOR)
     assert result.accounts == 0
-    report = fund_report.fund_report(session, expiring, Month(2026, 12))
-    assert report.total.lapsed_fen == 3000 + 4 * 5000
-    assert report.total.opening_fen == 23000 and report.total.closing_fen == 25000
+    report = fund_statement.fund_statement(session, expiring, Month(2026, 12), CardsHooks())
+    assert report.total.lapsed == 3000 + 4 * 5000
+    assert report.total.opening == 23000 and report.total.closing == 25000
+    assert report.balanced
     assert verify_ledger(session).ok
 
 
@@ -230,21 +232,24 @@ def test_fund_report_cli_and_xlsx(people_with_cards, session, settings, clock, c
         actor=ACTOR,
     )
     session.commit()
-    report = fund_report.fund_report(session, settings, Month(2026, 11))
-    dibao = next(r for r in report.rows if r.category == "低保")
+    report = fund_statement.fund_statement(session, settings, Month(2026, 11), CardsHooks())
+    dibao = report.categories["低保"]
     assert (
         dibao.people,
-        dibao.credited_fen,
-        dibao.spent_fen,
-        dibao.refunded_fen,
-        dibao.closing_fen,
+        dibao.credited,
+        dibao.spent,
+        dibao.refunded,
+        dibao.closing,
     ) == (3, 15000, 1200, 200, 14000)
     session.rollback()  # SQLite: the test's read holds the write lock
     path = tmp_path / "fund.xlsx"
     out = cli_ok(cli("report", "fund", "2026-11", "--xlsx", str(path)))
     assert "合计" in out and "250.00" in out
-    sheet = load_workbook(path).active
-    assert sheet["A2"].value == "类别" and sheet.cell(row=3, column=4).value is not None
+    sheet = load_workbook(path)["资金月报"]
+    header = next(r for r in sheet.iter_rows() if r[0].value == "类别")
+    assert [c.value for c in header][:3] == ["类别", "充值人数", "期初余额"]
+    first = sheet.cell(row=header[0].row + 1, column=4)
+    assert first.value == 150 and first.number_format.endswith("0.00")
     assert cli("report", "fund", "2026/11").exit_code == 1
 
 

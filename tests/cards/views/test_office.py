@@ -125,9 +125,9 @@ def test_topup_pages_two_person(people_with_cards, app, client, make_user, sessi
     first = make_user(Role.BUREAU)
     second = make_user(Role.BUREAU)
     client.post("/", data={"username": first.username, "password": "password123"})
-    preview = client.get("/cards/topups?month=2026-12").get_data(as_text=True)
+    preview = client.get("/cards/topups?month=2026-11").get_data(as_text=True)
     assert "5 人" in preview and "￥250.00" in preview
-    client.post("/cards/topups", data={"month": "2026-12"})
+    client.post("/cards/topups", data={"month": "2026-11"})
     page = client.get("/cards/topups").get_data(as_text=True)
     assert "待审批" in page
     answer = client.post("/cards/topups/1/approve", follow_redirects=True)
@@ -151,3 +151,30 @@ def test_card_sheet(people_with_cards, client, login):
     assert " ".join([card.card_no[i : i + 4] for i in range(0, 16, 4)]) in page
     all_cards = client.get("/cards/sheet?all=1").get_data(as_text=True)
     assert all_cards.count('class="cr80"') == 5
+
+
+def test_topup_page_approves_early_and_posts_when_the_month_begins(
+    people_with_cards, app, client, make_user, session, clock
+):
+    from core.web import app_state
+    from tests.conftest import shanghai
+
+    state = app_state(app)
+    state.settings = state.settings.with_overrides(allowance={"approval": "two_person"})
+    first, second = make_user(Role.BUREAU), make_user(Role.BUREAU)
+    client.post("/", data={"username": first.username, "password": "password123"})
+    client.post("/cards/topups", data={"month": "2026-12"})  # on 29 November: prepared early
+    client.post("/logout")
+    client.post("/", data={"username": second.username, "password": "password123"})
+    answer = client.post("/cards/topups/1/approve", follow_redirects=True)
+    assert "月开始后" in answer.get_data(as_text=True)
+    assert "待该月开始入账" in client.get("/cards/topups").get_data(as_text=True)
+    early = client.post("/cards/topups/1/post", follow_redirects=True)
+    assert "还没有开始" in early.get_data(as_text=True)
+    assert ledger.balance(session, people_with_cards[0].account_id) == Money.parse("0.00")
+    session.rollback()
+    clock.set(shanghai(2026, 12, 1, 8))
+    client.post("/", data={"username": second.username, "password": "password123"})
+    posted = client.post("/cards/topups/1/post", follow_redirects=True)
+    assert "已审批入账：5 人" in posted.get_data(as_text=True)
+    assert ledger.balance(session, people_with_cards[0].account_id) == Money.parse("50.00")

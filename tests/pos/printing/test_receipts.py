@@ -20,7 +20,7 @@ from core.db import Database
 from pos.printing.models import PrintJob
 from pos.services.receipts import shift_report, staff_name
 from pos.services.shifts import shift_for_work
-from tests.conftest import TEST_KEYS, FakeClock
+from tests.conftest import SHANGHAI, TEST_KEYS, FakeClock
 from tests.pos.conftest import ACTOR, Store
 
 from .escpos_parse import Printout, parse
@@ -238,7 +238,7 @@ def test_shift_reports_name_the_cashier_by_display_name(
 ) -> None:
     with database.transaction() as s:
         user = add_user(s, "li", "password123", Role.CASHIER, at=clock(), display_name="李收银")
-        shift = shift_for_work(s, actor=Actor.of(user), terminal="01", at=clock())
+        shift = shift_for_work(s, actor=Actor.of(user), terminal="01", at=clock(), tz=SHANGHAI)
         assert shift.cashier_name == "li"  # the row records the login, as the audit does
         report = shift_report(s, shift, settings=settings, at=clock())
         assert report.cashier == "李收银" and report.report == "X"
