@@ -67,11 +67,16 @@ class Stall:
 
     def wait(self, count: int = 1) -> None:
         """Until `count` requests are held."""
-        for _ in range(500):
+        for _ in range(1500):
             if len(self.routes) >= count:
                 return
             self.page.wait_for_timeout(10)
-        raise AssertionError(f"no request to {self.pattern} was held")
+        state = self.page.evaluate(
+            "[document.getElementById('t-message')?.innerText,"
+            " document.getElementById('t-dialog')?.innerText,"
+            " document.activeElement && document.activeElement.id]"
+        )
+        raise AssertionError(f"no request to {self.pattern} was held; the page: {state}")
 
     def release(self) -> None:
         """Let every held request through, and later ones too."""

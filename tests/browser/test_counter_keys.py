@@ -30,6 +30,7 @@ def test_a_blind_count_typed_while_the_dialog_opens_goes_into_the_count(
     page.keyboard.press("F5")
     page.keyboard.press("Enter")
     expect(page.locator("#t-change")).to_have_text("￥0.00")
+    expect(page.locator("#t-busy")).to_be_hidden()  # the sale's work is all done
 
     stall = Stall(page, "**/api/v1/shifts/current")
     page.keyboard.press("F10")  # the X report is on its way ...
