@@ -1,17 +1,20 @@
 """The store's day close (日结): every shift opened that store day, closed; the day's takings by
 tender (card, cash, QR) and by terminal, refunds and clothing given, from the shifts' own
 figures (the Z reports add up to the day). Closing records a `day_close` audit event (the
-record that the day was closed, by whom and with which totals) and queues the printed report;
+record that the day was closed, by whom, with which totals and the ledger's seal through that day,
+`SEQ:HASH`, for `charity ledger verify --seal`) and queues the printed report;
 closing a closed day again changes nothing and says so."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cards.services.seals import seal_through
 from core import audit
 from core.audit import AuditEvent
 from core.auth import Actor
@@ -67,6 +70,7 @@ class DayReport:
     closed_at: datetime | None = None
     closed_by: str = ""
     names: dict[int, str] = field(default_factory=dict)  # cashiers by name, not login
+    seal: str = ""  # the ledger's seal through the day, taken at the close
 
     def cashier(self, shift: Shift) -> str:
         return self.names.get(shift.cashier_id, shift.cashier_name)
@@ -114,6 +118,7 @@ def day_report(session: Session, day: date, *, tz: tzinfo) -> DayReport:
         closed_at=closing.at if closing else None,
         closed_by=staff_name(session, closing.actor_id, closing.actor_name) if closing else "",
         names=staff_names(session, [s.cashier_id for s in shifts]),
+        seal=str(json.loads(closing.detail).get("seal", "")) if closing else "",
     )
 
 
@@ -131,6 +136,8 @@ def _rows(report: DayReport) -> list[tuple[str, str]]:
         ("衣物领取", f"{t.clothing_items} 件"),
         ("点钞差额", t.variance.format()),
     ]
+    if report.seal:
+        rows.append(("账本封印", report.seal))
     for terminal, takings in sorted(report.by_terminal.items()):
         rows.append((f"收银台 {terminal}", f"{takings.sales_count} 笔 {takings.total.format()}"))
         rows.append(("  卡/现金/扫码", f"{takings.card} / {takings.cash} / {takings.qr}"))
@@ -155,6 +162,7 @@ def close_day(
         names = "、".join(f"收银台 {s.terminal} {report.cashier(s)}" for s in report.open_shifts)
         raise Conflict(f"{day.isoformat()} 还有未交班的班次：{names}；全部交班后才能日结")
     t = report.all
+    report.seal = str(seal_through(session, day))
     audit.record(
         session,
         "day_close",
@@ -170,6 +178,7 @@ def close_day(
             "qr": str(t.qr),
             "refunds": str(t.refunds_total),
             "clothing": t.clothing_items,
+            "seal": report.seal,
         },
     )
     report.closed_at = at

@@ -4,13 +4,16 @@ by tender and terminal, refunds, printed and on the office page; closing again c
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 
+from cards.services.seals import seal_through
 from core.audit import AuditEvent
 from core.auth import Role
 from pos.printing.models import PrintJob
+from tests.conftest import cli_ok
 from tests.pos.conftest import Store
 
 
@@ -23,7 +26,7 @@ def _sale(store: Store, qty: int, payment: dict[str, str]) -> dict[str, Any]:
 
 
 def test_a_day_closes_once_every_shift_is_closed(
-    api: Any, login: Any, client: Any, store: Store, session: Any
+    api: Any, login: Any, client: Any, store: Store, session: Any, cli: Any
 ) -> None:
     first, second = api(Role.CASHIER), api(Role.CASHIER)
     sold = first.post("/api/v1/sales", json=_sale(store, 2, {"method": "cash", "amount": "20.00"}))
@@ -61,6 +64,11 @@ def test_a_day_closes_once_every_shift_is_closed(
     event = session.scalars(select(AuditEvent).where(AuditEvent.kind == "day_close")).one()
     assert event.subject == "2026-11-29"
     assert '"qr": "10.00"' in event.detail
+    # the day's seal: the ledger through the day, on the page and in the record, and it holds
+    seal = str(seal_through(session, date(2026, 11, 29)))
+    assert seal != "0:" + "0" * 16 and f'"seal": "{seal}"' in event.detail
+    assert f'<code class="seal">{seal}</code>' in page
+    assert f"封印 {seal}：与账本相符" in cli_ok(cli("ledger", "verify", "--seal", seal))
     printed = session.scalars(select(PrintJob).where(PrintJob.reference == "DAY20261129")).one()
     assert printed.kind == "slip"
 

@@ -122,3 +122,24 @@ def test_a_refund_goes_back_by_qr_and_the_papers_say_so(
     assert "扫码退回" in slip and "退还现金" not in slip
     z = _text(shift_report(session, sale.shift, settings=settings, at=clock()), settings)
     assert "扫码收款" in z and "20.00" in z
+
+
+def test_ledger_verify_reconciles_qr_sales_and_refunds(api: Any, store: Store, cli: Any) -> None:
+    """`charity ledger verify` counts the QR tender among a sale's and a refund's payments, so
+    the books of a store taking QR payments verify."""
+    cashier = api(Role.CASHIER)
+    mixed = [
+        {"method": "card", "amount": "5.00"},
+        {"method": "qr", "amount": "10.00", "reference": "77120"},
+        {"method": "cash", "amount": "5.00"},
+    ]
+    sold = cashier.post("/api/v1/sales", json=_sale(store, mixed, card=True))
+    assert sold.status_code == 201, sold.get_json()
+    refund = api(Role.SUPERVISOR).post(
+        f"/api/v1/sales/{sold.get_json()['sale_no']}/refund",
+        json={"lines": [{"barcode": store.rice.barcode, "qty": 2}], "reason": "退货"},
+    )
+    assert refund.status_code == 201, refund.get_json()
+    result = cli("ledger", "verify")
+    assert result.exit_code == 0, result.output
+    assert "核对通过" in result.output
