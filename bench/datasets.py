@@ -16,20 +16,20 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_cards import make_roster  # noqa: E402
-from harness import BENCH_KEYS, Template  # noqa: E402
+from bench_cards import make_roster
+from harness import BENCH_KEYS, Template
 
-from cards.models import Card, Posting  # noqa: E402
-from cards.services import cards as card_services  # noqa: E402
-from cards.services import roster, topup  # noqa: E402
-from core.auth import Actor, Role, add_user  # noqa: E402
-from core.config import Settings  # noqa: E402
-from core.db import Database  # noqa: E402
-from core.money import Money  # noqa: E402
-from core.periods import Month  # noqa: E402
-from inventory.services.products import create_product  # noqa: E402
-from inventory.services.stock import record_movement  # noqa: E402
-from pos import migrate  # noqa: E402
+from cards.models import Card, Posting
+from cards.services import cards as card_services
+from cards.services import roster, topup
+from core.auth import Actor, Role, add_user
+from core.config import Settings
+from core.db import Database
+from core.money import Money
+from core.periods import Month
+from inventory.services.products import create_product
+from inventory.services.stock import record_movement
+from pos import migrate
 
 ACTOR = Actor.system("bench")
 AT = datetime(2026, 1, 2, 2, 0, tzinfo=UTC)
@@ -96,7 +96,13 @@ def import_roster(db: Database, settings: Settings, path: Path, at: datetime) ->
         )
         assert not plan.errors, plan.errors[:3]
         roster.apply_import(
-            session, plan, skip_invalid=False, exit_missing=False, at=at, actor=ACTOR, tz=settings.tz
+            session,
+            plan,
+            skip_invalid=False,
+            exit_missing=False,
+            at=at,
+            actor=ACTOR,
+            tz=settings.tz,
         )
 
 
@@ -161,4 +167,3 @@ def build(folder: Path, people: int, postings: int, log: object = print) -> Data
         folder, people, settings, utf8, gbk, xlsx, empty, with_people, with_cards, with_ledger,
         count, months, barcodes, cashier_id, card_nos, tokens,
     )  # fmt: skip
-

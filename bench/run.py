@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import datasets  # noqa: E402
-import workloads_ledger as ledger  # noqa: E402
-import workloads_pos as pos  # noqa: E402
-from harness import ROUNDS, Result, table  # noqa: E402
+import datasets
+import workloads_ledger as ledger
+import workloads_pos as pos
+from harness import ROUNDS, Result, table
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Sizes:
 
 
 FULL = Sizes(100_000, 1_000_000, 500, 2_000, "100,000 people, 1,000,000 postings")
-QUICK = Sizes(2_000, 20_000, 100, 500, "quick: 2,000 people, 20,000 postings")
+QUICK = Sizes(5_000, 50_000, 100, 500, "quick: 5,000 people, 50,000 postings (a twentieth)")
 TINY = Sizes(200, 1_000, 10, 50, "tiny (tests)")
 
 WORKLOADS: dict[str, Callable[[datasets.DataSet, int, Sizes], Result]] = {
@@ -95,7 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     only = args.only.split(",") if args.only else None
     unknown = [n for n in only or [] if n not in WORKLOADS]
     if unknown:
-        print(f"未知的基准项：{', '.join(unknown)}（可选：{', '.join(WORKLOADS)}）", file=sys.stderr)
+        print(
+            f"未知的基准项：{', '.join(unknown)}（可选：{', '.join(WORKLOADS)}）", file=sys.stderr
+        )
         return 2
     sizes = QUICK if args.quick else FULL
     started = time.perf_counter()

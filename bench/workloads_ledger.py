@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 from datasets import ACTOR, AT, DataSet, month_at
@@ -31,14 +31,16 @@ from cards.services.verify import verify_ledger
 from core.db import Database
 
 
-def _replay_timed(path: Path, captured: Captured, after: Sequence[str] = ()) -> float:
+def _replay_timed(
+    path: Path, captured: Captured, after: Callable[[sqlite3.Connection], None] | None = None
+) -> float:
     conn = raw_connect(path)
     try:
         start = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
         replay(conn, captured)
-        for statement in after:
-            conn.execute(statement)
+        if after is not None:
+            after(conn)
         conn.execute("COMMIT")
         return time.perf_counter() - start
     finally:
@@ -83,7 +85,7 @@ def card_issue(data: DataSet, rounds: int) -> Result:
 
 def monthly_topup(data: DataSet, rounds: int) -> Result:
     """`charity topup` of the month after the data set's last, over every account, against its
-    rows by executemany plus one set-based UPDATE of the balances and the chain's head."""
+    rows by executemany plus an executemany UPDATE of the balances and the chain's head."""
     month = data.months[-1].next()
     at = month_at(month)
     captured: list[Captured] = []
@@ -105,10 +107,10 @@ def monthly_topup(data: DataSet, rounds: int) -> Result:
             captured.append(capture(path, marks))
         return took
 
-    head = _head_update(captured)
+    existing = _existing_rows(captured)
 
     def baseline() -> float:
-        return _replay_timed(data.with_cards.copy(), captured[0], head())
+        return _replay_timed(data.with_cards.copy(), captured[0], existing)
 
     p, b = interleaved(project, baseline, rounds)
     mem = peak_mb(lambda: run(data.with_cards.copy()))
@@ -118,24 +120,29 @@ def monthly_topup(data: DataSet, rounds: int) -> Result:
     )  # fmt: skip
 
 
-def _head_update(captured: list[Captured]) -> Callable[[], list[str]]:
-    """The updates the project makes to rows that existed: every credited balance, set-based
-    from the postings just written, and the chain's head."""
+def _existing_rows(captured: list[Captured]) -> Callable[[sqlite3.Connection], None]:
+    """The updates the project makes to rows that existed: every credited balance (one
+    executemany from the postings just written) and the chain's head."""
 
-    def sql() -> list[str]:
+    def apply(conn: sqlite3.Connection) -> None:
+        postings = captured[0].rows.get("ledger_posting")
         txns = captured[0].rows.get("ledger_txn")
-        if txns is None:
-            return []
-        ids = ",".join(str(r[0]) for r in txns[1])
-        return [
-            "UPDATE account SET balance_fen = balance_fen + COALESCE((SELECT SUM(p.amount_fen) "
-            f"FROM ledger_posting p WHERE p.account_id = account.id AND p.txn_id IN ({ids})), 0) "
-            f"WHERE id IN (SELECT account_id FROM ledger_posting WHERE txn_id IN ({ids}))",
-            "UPDATE ledger_head SET seq = (SELECT MAX(seq) FROM ledger_txn), "
-            "hash = (SELECT hash FROM ledger_txn ORDER BY id DESC LIMIT 1)",
-        ]
+        if postings is None or txns is None:
+            return
+        cols = postings[0]
+        acc, amt = cols.index("account_id"), cols.index("amount_fen")
+        conn.executemany(
+            "UPDATE account SET balance_fen = balance_fen + ? WHERE id = ?",
+            [(r[amt], r[acc]) for r in postings[1] if r[acc] is not None],
+        )
+        tcols = txns[0]
+        last = txns[1][-1]
+        conn.execute(
+            "UPDATE ledger_head SET seq = ?, hash = ? WHERE chain = ?",
+            (last[tcols.index("seq")], last[tcols.index("hash")], last[tcols.index("chain")]),
+        )
 
-    return sql
+    return apply
 
 
 def ledger_verify(data: DataSet, rounds: int) -> Result:

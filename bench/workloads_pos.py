@@ -13,8 +13,17 @@ from typing import Any
 
 from datasets import DataSet, import_roster, month_at
 from flask import Flask, abort
-from harness import BENCH_KEYS, Captured, Result, capture, interleaved, peak_mb, raw_connect
-from harness import insert_sql, rowid_marks
+from harness import (
+    BENCH_KEYS,
+    Captured,
+    Result,
+    capture,
+    insert_sql,
+    interleaved,
+    peak_mb,
+    raw_connect,
+    rowid_marks,
+)
 
 from core.auth import Actor
 from core.db import Database
@@ -217,4 +226,3 @@ def roster_import(data: DataSet, rounds: int, kind: str) -> Result:
         f"roster import, {kind}, {data.people:,} rows", "time", p, b, 3.0, memory_mb=mem,
         note="baseline: parsing alone",
     )  # fmt: skip
-
