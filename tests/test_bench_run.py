@@ -17,9 +17,15 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def bench(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.syspath_prepend(str(BENCH))
+    before = set(sys.modules)
     import run
 
-    return run
+    yield run
+    for name in set(sys.modules) - before:  # bench/ modules have plain names: forget them
+        if getattr(sys.modules[name], "__file__", "") and str(BENCH) in str(
+            sys.modules[name].__file__
+        ):
+            del sys.modules[name]
 
 
 def test_table_has_the_columns_and_a_ratio(bench, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -53,4 +59,3 @@ def test_check_and_json(bench, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
     assert "| workload" in capsys.readouterr().out
     assert bench.main(["--db", "postgresql+psycopg://x/y"]) == 2
     assert bench.main(["--only", "nonsense"]) == 2
-    del sys.modules["run"]
