@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import datasets
+import workloads_http as served
 import workloads_ledger as ledger
 import workloads_pos as pos
 from harness import ROUNDS, Result, table
@@ -43,6 +44,7 @@ TINY = Sizes(200, 1_000, 10, 50, "tiny (tests)")
 WORKLOADS: dict[str, Callable[[datasets.DataSet, int, Sizes], Result]] = {
     "checkout": lambda d, r, s: pos.checkout_sales(d, r, s.sales),
     "balance": lambda d, r, s: pos.balance_page(d, r, s.requests),
+    "balance_http": lambda d, r, s: served.balance_page_served(d, r, s.requests),
     "topup": lambda d, r, s: ledger.monthly_topup(d, r),
     "import_xlsx": lambda d, r, s: pos.roster_import(d, r, "xlsx"),
     "import_csv": lambda d, r, s: pos.roster_import(d, r, "csv"),
