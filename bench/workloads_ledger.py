@@ -227,7 +227,6 @@ def month_statement(data: DataSet, rounds: int) -> Result:
     its postings."""
     month = data.months[len(data.months) // 2]
     path = data.with_ledger.path
-    tz = data.settings.tz
 
     def project() -> float:
         db = Database(f"sqlite:///{path}")
@@ -247,13 +246,13 @@ def month_statement(data: DataSet, rounds: int) -> Result:
             "SUM(CASE WHEN t.business_date < ? THEN p.amount_fen ELSE 0 END), "
             "SUM(CASE WHEN t.business_date BETWEEN ? AND ? AND t.kind = 'topup' "
             "THEN p.amount_fen ELSE 0 END), "
-            "SUM(CASE WHEN t.business_date BETWEEN ? AND ? AND t.kind = 'sale' "
+            "SUM(CASE WHEN t.business_date BETWEEN ? AND ? AND t.kind = 'purchase' "
             "THEN p.amount_fen ELSE 0 END), "
             "SUM(CASE WHEN t.business_date BETWEEN ? AND ? AND t.kind = 'refund' "
             "THEN p.amount_fen ELSE 0 END), "
-            "SUM(CASE WHEN t.business_date BETWEEN ? AND ? AND t.kind = 'lapse' "
+            "SUM(CASE WHEN t.business_date BETWEEN ? AND ? AND t.kind = 'expiry' "
             "THEN p.amount_fen ELSE 0 END), "
-            "SUM(CASE WHEN t.business_date BETWEEN ? AND ? AND t.kind = 'adjust' "
+            "SUM(CASE WHEN t.business_date BETWEEN ? AND ? AND t.kind = 'adjustment' "
             "THEN p.amount_fen ELSE 0 END), "
             "COUNT(DISTINCT CASE WHEN t.business_date BETWEEN ? AND ? AND t.kind = 'topup' "
             "THEN p.account_id END), "
@@ -266,7 +265,6 @@ def month_statement(data: DataSet, rounds: int) -> Result:
         conn.close()
         return took
 
-    del tz
     p, b = interleaved(project, baseline, rounds)
     mem = peak_mb(project)
     return Result(
