@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from datasets import ACTOR, AT, DataSet, month_at
+from bench_cards import make_roster
+from datasets import ACTOR, AT, DataSet, import_roster, month_at
 from harness import (
     BENCH_KEYS,
     Captured,
     Result,
+    Template,
     capture,
     interleaved,
     peak_mb,
@@ -47,38 +50,50 @@ def _replay_timed(
         conn.close()
 
 
-def card_issue(data: DataSet, rounds: int) -> Result:
-    """`charity cards issue --all` (cards.services.cards.issue_all) for everyone, against the
-    same rows (accounts, cards, card history, audit entries) by executemany."""
+def _issue_template(data: DataSet, people: int) -> Template:
+    """The people without cards: the data set's, or a smaller roster imported on its own."""
+    if people >= data.people:
+        return data.with_people
+    template = Template(data.folder, f"issue_{people}")
+    roster_path = data.folder / f"roster_issue_{people}.csv"
+    make_roster(roster_path, people)
+    shutil.copyfile(data.empty.path, template.path)
+    db = Database(template.url())
+    import_roster(db, data.settings, roster_path, AT)
+    template.save_from(db)
+    return template
+
+
+def card_issue(data: DataSet, rounds: int, people: int) -> Result:
+    """`charity cards issue --all` (cards.services.cards.issue_all) for `people` people, against
+    the same rows (accounts, cards, card history, audit entries) by executemany."""
+    template = _issue_template(data, people)
     captured: list[Captured] = []
 
-    def project() -> float:
-        path = data.with_people.copy()
-        marks = rowid_marks(path)
+    def run(path: Path) -> float:
         db = Database(f"sqlite:///{path}")
         start = time.perf_counter()
         with db.transaction() as session:
             card_services.issue_all(session, at=AT, actor=ACTOR)
         took = time.perf_counter() - start
         db.dispose()
+        return took
+
+    def project() -> float:
+        path = template.copy()
+        marks = rowid_marks(path)
+        took = run(path)
         if not captured:
             captured.append(capture(path, marks))
         return took
 
     def baseline() -> float:
-        return _replay_timed(data.with_people.copy(), captured[0])
+        return _replay_timed(template.copy(), captured[0])
 
     p, b = interleaved(project, baseline, rounds)
-
-    def traced() -> None:
-        db = Database(f"sqlite:///{data.with_people.copy()}")
-        with db.transaction() as session:
-            card_services.issue_all(session, at=AT, actor=ACTOR)
-        db.dispose()
-
-    mem = peak_mb(traced)
+    mem = peak_mb(lambda: run(template.copy()))
     return Result(
-        f"cards issue --all, {data.people:,}", "time", p, b, 3.0, memory_mb=mem,
+        f"cards issue --all, {min(people, data.people):,}", "time", p, b, 3.0, memory_mb=mem,
         extra={"rows": captured[0].count()},
     )  # fmt: skip
 
