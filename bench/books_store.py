@@ -170,7 +170,9 @@ class Store:
             self.barcodes = [p.barcode for p in products]
             self.sweater = sweater.barcode
             rows = s.execute(select(Card.card_no, Account.id).join(Account)).all()
-            self.cards = sorted(card_no for card_no, _ in rows)
+            self.cards = [
+                card_no for card_no, _ in sorted(rows, key=lambda r: r[1])
+            ]  # by account: card numbers are random
             self.accounts = {card_no: account for card_no, account in rows}
 
     def _import_roster(self, s: Session, data: bytes) -> int:
