@@ -13,10 +13,14 @@ from cards.schemas import (
     AdjustmentDecisionIn,
     AdjustmentIn,
     CardAnswer,
+    CardFound,
+    CardLookupAnswer,
+    CardLookupQuery,
     FundStatementAnswer,
 )
-from cards.services import adjustments, cards, fund_statement, ledger
+from cards.services import adjustments, cards, fund_statement, ledger, lookup
 from cards.services.clothing import clothing_status
+from cards.services.text import mask_name
 from core.auth import Role
 from core.money import Money
 from core.web import ApiBlueprint, current_actor, data_keys, db_session, now, settings
@@ -47,6 +51,41 @@ def card_answer(session: Session, card: Card) -> CardAnswer:
 def card_info(card_no: str) -> CardAnswer:
     session = db_session()
     return card_answer(session, cards.find_card(session, card_no))
+
+
+@api.operation(
+    "/cards",
+    summary="收银员查找忘带卡的持卡人：姓名 + 身份证号或手机号后四位（如“张三 1234”），"
+    "最多 5 人，脱敏，每次查找记入审计日志",
+    roles=(Role.CASHIER,),
+    query=CardLookupQuery,
+    response=CardLookupAnswer,
+    errors=("validation_error", "unauthorized", "forbidden"),
+)
+def card_lookup(query: CardLookupQuery) -> CardLookupAnswer:
+    session = db_session()
+    found = lookup.lookup_cards(
+        session,
+        query.q,
+        keys=data_keys(),
+        at=now(),
+        actor=current_actor(),
+        address=request.remote_addr or "",
+    )
+    answer = CardLookupAnswer(
+        items=[
+            CardFound(
+                card_no=card.card_no,
+                holder=mask_name(card.account.beneficiary.name),
+                balance=str(ledger.balance(session, card.account_id)),
+                status=card.status,
+                category=card.account.beneficiary.category,
+            )
+            for card in found
+        ]
+    )
+    session.commit()  # the lookup's audit event
+    return answer
 
 
 # --- manual adjustments (dual control: cards.services.adjustments) ---------------------------

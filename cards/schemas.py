@@ -4,6 +4,8 @@ it through the same model here; amounts are parsed by `core.fields` alone."""
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from cards.hooks import ClothingStatus
 from cards.models import Card
 from cards.services.balance import BalanceView, Movement
@@ -68,6 +70,26 @@ class CardAnswer(ApiModel):
                 for p in sorted(person.proxies, key=lambda p: p.id)
             ],
         )
+
+
+class CardLookupQuery(ApiModel):
+    """`GET /api/v1/cards?q=张三 1234`: a name and the last four digits of the ID number or phone."""
+
+    q: str = Field(default="", max_length=64)
+
+
+class CardFound(ApiModel):
+    """One holder found without the card: masked, with what the cashier needs to go on."""
+
+    card_no: str
+    holder: str
+    balance: str
+    status: str
+    category: str
+
+
+class CardLookupAnswer(ApiModel):
+    items: list[CardFound]
 
 
 # --- the balance page's JSON (`/b/{token}` with Accept: application/json) ------------------

@@ -59,6 +59,7 @@ EXTRA_KINDS: tuple[str, ...] = (
     "key_rotate",
     "backup",
     "card_unfreeze",
+    "card_lookup",
 )
 
 OUTCOMES = ("ok", "refused", "failed")

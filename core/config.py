@@ -73,6 +73,8 @@ class StoreSettings:
     hours: Text = "每天 8:30-18:00"
     phone: Text = ""
     terminal: Text = "01"
+    # What the customer display shows between customers: one notice a line.
+    notices: Text = ""
 
     @property
     def tz(self) -> ZoneInfo:

@@ -8,9 +8,11 @@ from flask import request
 from pydantic import Field
 
 from core.auth import Role
+from core.money import Money
 from core.web import ApiBlueprint, ApiModel, current_actor, db_session, now, settings
 from inventory.models import Product, StockMovement
 from inventory.schemas import CountRequest, PriceChange, ReceiptRequest, WriteoffRequest
+from inventory.services.counter_keys import quick_key_products
 from inventory.services.counts import count_stock
 from inventory.services.lookup import Scan, lookup
 from inventory.services.prices import change_price
@@ -73,6 +75,34 @@ class ProductList(ApiModel):
     items: list[ProductAnswer]
 
 
+class QuickKey(ApiModel):
+    """One key of the terminal's quick-key grid: a product without a barcode to scan, and for
+    an open-price product the bounds of the price typed at the counter."""
+
+    key: int
+    product: ProductAnswer
+    open_price: bool
+    max_price: str | None
+    supervisor_above: str | None
+
+    @classmethod
+    def of(cls, product: Product) -> QuickKey:
+        def money(fen: int | None) -> str | None:
+            return None if fen is None else str(Money(fen))
+
+        return cls(
+            key=product.quick_key or 0,
+            product=ProductAnswer.of(product),
+            open_price=product.open_price,
+            max_price=money(product.open_price_max_fen),
+            supervisor_above=money(product.open_price_supervisor_fen),
+        )
+
+
+class QuickKeyList(ApiModel):
+    items: list[QuickKey]
+
+
 class SearchQuery(ApiModel):
     q: str = Field(default="", max_length=100)
     clothing: bool | None = None
@@ -131,6 +161,16 @@ def product_by_barcode(barcode: str) -> ProductAnswer:
 def product_search(query: SearchQuery) -> ProductList:
     found = search_products(db_session(), query.q, clothing=query.clothing, limit=query.limit)
     return ProductList(items=[ProductAnswer.of(p) for p in found])
+
+
+@api.operation(
+    "/quick-keys",
+    summary="收银台快捷商品（无条码商品、手工定价商品）：按键位排列",
+    roles=(Role.CASHIER,),
+    response=QuickKeyList,
+)
+def quick_keys() -> QuickKeyList:
+    return QuickKeyList(items=[QuickKey.of(p) for p in quick_key_products(db_session())])
 
 
 @api.operation(

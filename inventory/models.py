@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Connection, ForeignKey, Index, String, event
+from sqlalchemy import CheckConstraint, Connection, ForeignKey, Index, String, event, false
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from core.db import Base, UTCDateTime
@@ -72,6 +72,13 @@ class Product(_Priced, Base):
     stock_milli: Mapped[int] = mapped_column(default=0)  # cache of sum(stock_movement.qty_milli)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The counter: a place on the terminal's quick-key grid (goods without a barcode to scan),
+    # and an open price typed at the counter (donated odds and ends): at most
+    # `open_price_max_fen`, and above `open_price_supervisor_fen` only with a supervisor.
+    quick_key: Mapped[int | None] = mapped_column(default=None)
+    open_price: Mapped[bool] = mapped_column(default=False, server_default=false())
+    open_price_max_fen: Mapped[int | None] = mapped_column(default=None)
+    open_price_supervisor_fen: Mapped[int | None] = mapped_column(default=None)
 
     @property
     def stock(self) -> Decimal:

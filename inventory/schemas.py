@@ -186,3 +186,14 @@ class NewProduct(ProductFields):
 class ProductEdit(ProductFields):
     active: bool = False
     reason: str = Field(default="后台修改", max_length=200, title="原因")
+
+
+# The quick-key and open-price settings of one product (back office, 快捷商品).
+class CounterKeysForm(ApiModel):
+    barcode: str = Field(min_length=1, max_length=32, title="条码")
+    quick_key: int | None = Field(default=None, title="快捷键位置")
+    open_price: bool = False
+    max_price: Annotated[Money, BeforeValidator(_amount("最高单价")), _AMOUNT_JSON] | None = None
+    supervisor_above: (
+        Annotated[Money, BeforeValidator(_amount("店长授权线")), _AMOUNT_JSON] | None
+    ) = None

@@ -18,6 +18,7 @@ from core.forms import read_form, read_input
 from core.web import current_actor, db_session, now, roles_required, settings
 from inventory.models import MOVEMENT_LABELS, SOURCE_LABELS, Product
 from inventory.schemas import (
+    CounterKeysForm,
     CountRequest,
     NewProduct,
     ProductEdit,
@@ -25,6 +26,12 @@ from inventory.schemas import (
     WriteoffRequest,
 )
 from inventory.services import report_export
+from inventory.services.counter_keys import (
+    MAX_QUICK_KEYS,
+    CounterKeys,
+    quick_key_products,
+    set_counter_keys,
+)
 from inventory.services.counts import count_stock
 from inventory.services.labels import barcode_svg
 from inventory.services.prices import price_history
@@ -59,6 +66,7 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("入库", "inventory.receive", _SUPERVISOR),
     ("盘点", "inventory.stocktake", _SUPERVISOR),
     ("库存报表", "inventory.reports", _SUPERVISOR),
+    ("快捷商品", "inventory.quick_keys", _SUPERVISOR),
 ]
 
 _HELPERS = {
@@ -161,6 +169,36 @@ def product_edit(product_id: int) -> ResponseReturnValue:
         400 if error else 200,
         product=product,
         history=price_history(session, product),
+        error=error,
+    )
+
+
+@bp.route("/quick-keys", methods=["GET", "POST"])
+@roles_required(Role.SUPERVISOR)
+def quick_keys() -> ResponseReturnValue:
+    """The terminal's quick-key grid (goods without a barcode) and open-price items."""
+    session = db_session()
+    error = None
+    if request.method == "POST":
+        try:
+            form = read_form(CounterKeysForm, request.form)
+            product = require_product(session, form.barcode)
+            keys = CounterKeys(
+                form.quick_key, form.open_price, form.max_price, form.supervisor_above
+            )
+            set_counter_keys(session, product, keys, at=now(), actor=current_actor())
+        except DomainError as exc:
+            session.rollback()
+            error = exc.message
+        else:
+            session.commit()
+            flash(f"已保存 {product.name} 的快捷键与定价设置")
+            return redirect(url_for("inventory.quick_keys"))
+    return _render(
+        "inventory/quick_keys.html",
+        400 if error else 200,
+        keys=quick_key_products(session),
+        max_keys=MAX_QUICK_KEYS,
         error=error,
     )
 

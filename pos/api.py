@@ -28,7 +28,7 @@ from core.web import (
     now,
     settings,
 )
-from pos.models import Shift
+from pos.models import Sale, Shift
 from pos.printing.services import jobs
 from pos.schemas import (
     HeldListOut,
@@ -49,7 +49,16 @@ from pos.schemas import (
     ShiftOut,
     ShiftUncountedIn,
 )
-from pos.services import checkout, held, holder, receipts, refunds, sales, shifts, totals
+from pos.services import (
+    checkout,
+    held,
+    holder,
+    receipts,
+    refunds,
+    sales,
+    shifts,
+    totals,
+)
 
 api = ApiBlueprint("sales_api", __name__, tag="checkout")
 session_api = ApiBlueprint("pos_api", __name__, tag="session")
@@ -91,7 +100,14 @@ def _shift_out(shift: Shift, receipt: ReceiptOut | None = None) -> ShiftOut:
         business_date=shifts.business_date(shift, tz),
         stale=shifts.is_stale(shift, at=now(), tz=tz),
         receipt=receipt,
+        cashier=receipts.staff_name(session, shift.cashier_id, shift.cashier_name),
     )
+
+
+def _sale_out(sale: Sale, receipt: ReceiptOut | None = None) -> SaleOut:
+    """A sale as the API answers it, its cashier by name (not the login)."""
+    name = receipts.staff_name(db_session(), sale.actor_id, sale.actor_name)
+    return SaleOut.of(sale, receipt, cashier=name)
 
 
 # --- sign-in ----------------------------------------------------------------------------------
@@ -201,6 +217,7 @@ def terminal_qr(token: str) -> CardAnswer:
 def create_sale(body: SaleIn) -> ResponseReturnValue:
     session = db_session()
     paid_card, paid_cash = body.tenders()
+    paid_qr, qr_reference = body.qr_tender()
     request = checkout.SaleRequest(
         client_ref=body.client_ref,
         lines=[line.request() for line in body.lines],
@@ -208,6 +225,8 @@ def create_sale(body: SaleIn) -> ResponseReturnValue:
         paid_card=paid_card,
         paid_cash=paid_cash,
         proxy_id=body.proxy_id,
+        paid_qr=paid_qr,
+        qr_reference=qr_reference,
     )
     result = checkout.checkout(
         session,
@@ -220,9 +239,9 @@ def create_sale(body: SaleIn) -> ResponseReturnValue:
         keys=data_keys(),
     )
     if result.replayed or result.receipt is None:
-        return SaleOut.of(result.sale).model_dump(mode="json"), 200
+        return _sale_out(result.sale).model_dump(mode="json"), 200
     session.commit()
-    return SaleOut.of(result.sale, _deliver(result.receipt.id)).model_dump(mode="json"), 201
+    return _sale_out(result.sale, _deliver(result.receipt.id)).model_dump(mode="json"), 201
 
 
 @api.operation(
@@ -233,7 +252,7 @@ def create_sale(body: SaleIn) -> ResponseReturnValue:
     errors=("not_found",),
 )
 def get_sale(sale_no: str) -> SaleOut:
-    return SaleOut.of(sales.get_sale(db_session(), sale_no))
+    return _sale_out(sales.get_sale(db_session(), sale_no))
 
 
 @api.operation(

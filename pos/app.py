@@ -36,6 +36,8 @@ import inventory.api
 import inventory.views
 import pos.api
 import pos.audit_views
+import pos.counter_api
+import pos.display
 import pos.printing.views
 import pos.services.fund_figures
 import pos.staff
@@ -78,6 +80,9 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     pos.views.office_bp,
     pos.staff.bp,
     pos.audit_views.bp,
+    pos.display.bp,
+    pos.display.api,
+    pos.counter_api.api,
     pos.printing.views.bp,
     cards.views.bp,
     cards.api.api,

@@ -81,7 +81,11 @@ class Sale(Base):
         CheckConstraint("total_fen >= 0", name="total_not_negative"),
         CheckConstraint("paid_card_fen >= 0 AND paid_cash_fen >= 0", name="tenders_not_negative"),
         CheckConstraint("paid_card_fen <= total_fen", name="card_at_most_total"),
-        CheckConstraint("paid_card_fen + paid_cash_fen - change_fen = total_fen", name="balanced"),
+        CheckConstraint("paid_qr_fen >= 0", name="qr_not_negative"),
+        CheckConstraint(
+            "paid_card_fen + paid_qr_fen + paid_cash_fen - change_fen = total_fen",
+            name="balanced_with_qr",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +110,10 @@ class Sale(Base):
     paid_card_fen: Mapped[int] = mapped_column(default=0)
     paid_cash_fen: Mapped[int] = mapped_column(default=0)
     change_fen: Mapped[int] = mapped_column(default=0)
+    # a recorded `qr` tender: paid to the store's own WeChat/Alipay collection code (never
+    # change), with the last digits of that transaction as its reference
+    paid_qr_fen: Mapped[int] = mapped_column(default=0, server_default="0")
+    qr_reference: Mapped[str] = mapped_column(String(32), default="", server_default="")
     card_balance_after_fen: Mapped[int | None] = mapped_column(default=None)
     clothing_items: Mapped[int] = mapped_column(default=0)
     ledger_txn_id: Mapped[int | None] = mapped_column(default=None)
@@ -170,6 +178,7 @@ class Refund(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('refund', 'void')", name="kind"),
         CheckConstraint("card_fen >= 0 AND cash_fen >= 0", name="amounts_not_negative"),
+        CheckConstraint("qr_fen >= 0", name="qr_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -183,6 +192,7 @@ class Refund(Base):
     reason: Mapped[str] = mapped_column(Text)
     card_fen: Mapped[int] = mapped_column(default=0)
     cash_fen: Mapped[int] = mapped_column(default=0)
+    qr_fen: Mapped[int] = mapped_column(default=0, server_default="0")  # back by the QR tender
     clothing_items: Mapped[int] = mapped_column(default=0)
     ledger_txn_id: Mapped[int | None] = mapped_column(default=None)
 
@@ -193,7 +203,7 @@ class Refund(Base):
 
     @property
     def total(self) -> Money:
-        return Money(self.card_fen + self.cash_fen)
+        return Money(self.card_fen + self.cash_fen + self.qr_fen)
 
 
 class RefundLine(Base):
@@ -222,3 +232,16 @@ class HeldSale(Base):
     actor_name: Mapped[str] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(String(64), default="")
     payload: Mapped[HeldPayload] = mapped_column(JSON)
+
+
+class CustomerDisplay(Base):
+    """What one terminal's customer display (客显, `/display`) shows: the cart as the terminal
+    last showed it (lines with 标价 and 慈善价, totals, the masked holder and the balance),
+    replaced at every change; kept in the database so that any app process answers the display's
+    polling."""
+
+    __tablename__ = "customer_display"
+
+    terminal: Mapped[str] = mapped_column(String(16), primary_key=True)
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -6,11 +6,12 @@ as such, and are parsed by `core.fields`, the one parser of what people type."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from cards.schemas import CardAnswer
 from core.fields import parse_amount, parse_quantity
@@ -52,6 +53,14 @@ class LineIn(ApiModel):
     qty: str | int | None = Field(
         default=None, description='数量；称重商品最多三位小数，如 "0.512"'
     )
+    price: str | None = Field(
+        default=None, description='手工定价商品在收银台输入的单价（标价），如 "3.50"'
+    )
+    approval: str | None = Field(
+        default=None,
+        max_length=64,
+        description="单价超过店长授权线时：店长授权（/open-price/approve）",
+    )
 
     @field_validator("qty")
     @classmethod
@@ -60,22 +69,49 @@ class LineIn(ApiModel):
             _line_qty(value)
         return value
 
+    @field_validator("price")
+    @classmethod
+    def _check_price(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_amount(value)
+        return value
+
     def request(self) -> LineRequest:
-        return LineRequest(self.barcode, None if self.qty is None else _line_qty(self.qty))
+        return LineRequest(
+            self.barcode,
+            None if self.qty is None else _line_qty(self.qty),
+            price=None if self.price is None else parse_amount(self.price),
+            approval=self.approval or "",
+        )
 
     def held(self) -> HeldLine:
         return HeldLine(self.barcode, self.qty)
 
 
 class PaymentIn(ApiModel):
-    method: Literal["card", "cash"]
+    method: Literal["card", "cash", "qr"]
     amount: str = Field(description='两位小数的金额，如 "20.00"')
+    reference: str | None = Field(
+        default=None,
+        max_length=32,
+        description="qr（顾客扫本店微信/支付宝收款码）：交易单号的末几位（4 至 32 位字母数字）",
+    )
 
     @field_validator("amount")
     @classmethod
     def _check_amount(cls, value: str) -> str:
         parse_amount(value)
         return value
+
+    @model_validator(mode="after")
+    def _check_reference(self) -> PaymentIn:
+        if self.method == "qr":
+            text = (self.reference or "").strip()
+            if not re.fullmatch(r"[0-9A-Za-z]{4,32}", text):
+                raise ValueError(f"扫码收款须填写交易单号末 4 位以上的数字或字母（收到“{text}”）")
+        elif self.reference:
+            raise ValueError(f"只有扫码收款（qr）填写交易单号，{self.method} 不填")
+        return self
 
     @property
     def money(self) -> Money:
@@ -96,6 +132,12 @@ class SaleIn(ApiModel):
         card = sum((p.money for p in self.payments if p.method == "card"), Money.zero())
         cash = sum((p.money for p in self.payments if p.method == "cash"), Money.zero())
         return card, cash
+
+    def qr_tender(self) -> tuple[Money, str]:
+        """(amount, reference) of the QR tender ("" when none; several join their references)."""
+        qr = [p for p in self.payments if p.method == "qr"]
+        amount = sum((p.money for p in qr), Money.zero())
+        return amount, ",".join((p.reference or "").strip() for p in qr)[:32]
 
 
 class QuoteIn(ApiModel):
@@ -212,16 +254,22 @@ class SaleOut(ApiModel):
     clothing_used: int
     refunded: str
     receipt: ReceiptOut | None = None
+    cash_kept: str = "0.00"  # cash tendered minus change: what the drawer kept
+    paid_qr: str = "0.00"  # the recorded QR tender (the store's own collection code)
+    qr_reference: str = ""
 
     @classmethod
-    def of(cls, sale: Sale, receipt: ReceiptOut | None = None) -> SaleOut:
-        refunded = sum(r.card_fen + r.cash_fen for r in sale.refunds)
+    def of(
+        cls, sale: Sale, receipt: ReceiptOut | None = None, *, cashier: str | None = None
+    ) -> SaleOut:
+        """`cashier` is the staff member's name as people know it (default: the name recorded)."""
+        refunded = sum(r.total.fen for r in sale.refunds)
         return cls(
             sale_no=sale.sale_no,
             client_ref=sale.client_ref,
             at=sale.at,
             terminal=sale.terminal,
-            cashier=sale.actor_name,
+            cashier=cashier or sale.actor_name,
             card_no=sale.card.card_no if sale.card else None,
             holder=sale.holder_masked,
             proxy=sale.proxy_name,
@@ -249,6 +297,9 @@ class SaleOut(ApiModel):
             paid_card=str(Money(sale.paid_card_fen)),
             paid_cash=str(Money(sale.paid_cash_fen)),
             change=str(Money(sale.change_fen)),
+            cash_kept=str(Money(sale.paid_cash_fen - sale.change_fen)),
+            paid_qr=str(Money(sale.paid_qr_fen)),
+            qr_reference=sale.qr_reference,
             card_balance=_money(sale.card_balance_after_fen),
             clothing_used=sale.clothing_items,
             refunded=str(Money(refunded)),
@@ -270,6 +321,7 @@ class QuoteLineOut(ApiModel):
     total: str
     discount: str
     stock: str
+    open_price: bool = False
 
 
 class QuoteOut(ApiModel):
@@ -301,6 +353,7 @@ class QuoteOut(ApiModel):
                     total=str(p.price.total),
                     discount=str(p.price.discount),
                     stock=_text(p.product.stock),
+                    open_price=p.product.open_price,
                 )
                 for p in q.lines
             ],
@@ -325,6 +378,7 @@ class RefundOut(ApiModel):
     clothing_returned: int
     card_balance: str | None
     receipt: ReceiptOut
+    qr: str = "0.00"  # back by the QR tender (the cashier returns it through WeChat/Alipay)
 
     @classmethod
     def of(cls, result: RefundResult, receipt: ReceiptOut) -> RefundOut:
@@ -335,6 +389,7 @@ class RefundOut(ApiModel):
             kind=record.kind,
             card=str(Money(record.card_fen)),
             cash=str(Money(record.cash_fen)),
+            qr=str(Money(record.qr_fen)),
             total=str(record.total),
             clothing_returned=record.clothing_items,
             card_balance=None if result.card_balance is None else str(result.card_balance),
@@ -371,11 +426,12 @@ class ShiftOut(ApiModel):
         business_date: date,
         stale: bool,
         receipt: ReceiptOut | None = None,
+        cashier: str | None = None,
     ) -> ShiftOut:
         return cls(
             id=shift.id,
             terminal=shift.terminal,
-            cashier=shift.cashier_name,
+            cashier=cashier or shift.cashier_name,
             status=shift.status,
             opened_at=shift.opened_at,
             closed_at=shift.closed_at,

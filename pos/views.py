@@ -39,7 +39,7 @@ from core.web import (
 from pos.printing.preview import receipt_html
 from pos.printing.services import jobs
 from pos.schemas import UncountedCloseForm
-from pos.services import dashboard, receipts, sales, shifts, totals
+from pos.services import dashboard, day_close, receipts, sales, shifts, totals
 
 bp = Blueprint(
     "pos",
@@ -54,6 +54,7 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("收银台", "pos.terminal", (Role.CASHIER.value,)),
     ("销售记录", "office.sales", (Role.SUPERVISOR.value,)),
     ("班次报表", "office.shifts", (Role.SUPERVISOR.value,)),
+    ("日结", "office.day", (Role.SUPERVISOR.value,)),
 ]
 
 
@@ -156,6 +157,7 @@ def terminal() -> Response:
         api_token=token,
         terminal_no=store.terminal,
         public_sales=store.public_sales,
+        timezone=store.timezone,
     )
     response = current_app.make_response(page)
     response.headers["Cache-Control"] = "no-store"  # the page holds a live token: never cached
@@ -170,17 +172,23 @@ def _secret() -> bytes:
 # --- the back office --------------------------------------------------------------------------
 
 
+def _day(text: str) -> date:
+    """A day of the office's pages: YYYY-MM-DD, or today in store time."""
+    try:
+        return date.fromisoformat(text) if text else now().astimezone(settings().tz).date()
+    except ValueError:
+        raise ValidationError(f"日期格式应为 YYYY-MM-DD，实际为 {text!r}") from None
+
+
 @office_bp.get("/sales", endpoint="sales")
 @roles_required(Role.SUPERVISOR)
 def sale_list() -> str:
-    text = request.args.get("day", "")
     tz = settings().tz
-    try:
-        day = date.fromisoformat(text) if text else now().astimezone(tz).date()
-    except ValueError:
-        raise ValidationError(f"日期格式应为 YYYY-MM-DD，实际为 {text!r}") from None
-    rows = sales.sales_of_day(db_session(), day, tz=tz)
-    return render_template("pos/sales.html", sales=rows, day=day)
+    day = _day(request.args.get("day", ""))
+    session = db_session()
+    rows = sales.sales_of_day(session, day, tz=tz)
+    names = receipts.staff_names(session, [s.actor_id for s in rows])
+    return render_template("pos/sales.html", sales=rows, day=day, names=names)
 
 
 @office_bp.get("/sales/<sale_no>")
@@ -194,6 +202,9 @@ def sale(sale_no: str) -> str:
     return render_template(
         "pos/sale.html",
         sale=record,
+        names=receipts.staff_names(
+            session, [record.actor_id, *(r.actor_id for r in record.refunds)]
+        ),
         preview=receipt_html(document, cfg),
         refunds=[
             (r, receipt_html(receipts.refund_slip(session, r, settings=cfg), cfg))
@@ -219,9 +230,12 @@ def shift_list() -> str:
     not counted (未清点)."""
     session = db_session()
     stale = shifts.stale_shifts(session, at=now(), tz=settings().tz)
+    rows = shifts.recent_shifts(session)
+    names = receipts.staff_names(session, [s.cashier_id for s in [*rows, *stale]])
     return render_template(
         "pos/shifts.html",
-        shifts=shifts.recent_shifts(session),
+        shifts=rows,
+        names=names,
         stale=stale,
         stale_ids={s.id for s in stale},
         uncounted=shifts.UNCOUNTED,
@@ -262,6 +276,37 @@ def shift(shift_id: int) -> str:
     return render_template(
         "pos/shift.html",
         shift=record,
+        names=receipts.staff_names(session, [record.cashier_id]),
         totals=totals.shift_totals(session, record),
         preview=receipt_html(document, settings()),
     )
+
+
+@office_bp.get("/day", endpoint="day")
+@roles_required(Role.SUPERVISOR)
+def day_page() -> str:
+    """The store day close (日结): the day's shifts, its takings by tender and terminal."""
+    day = _day(request.args.get("day", ""))
+    report = day_close.day_report(db_session(), day, tz=settings().tz)
+    return render_template("pos/day.html", report=report, day=day)
+
+
+@office_bp.post("/day/close")
+@roles_required(Role.SUPERVISOR)
+def day_close_action() -> ResponseReturnValue:
+    session = db_session()
+    day = _day(request.form.get("day", ""))
+    try:
+        _, job, closed = day_close.close_day(
+            session, day, settings=settings(), at=now(), actor=current_actor()
+        )
+    except DomainError as exc:  # a shift still open: say which, on the page, nothing written
+        session.rollback()
+        report = day_close.day_report(session, day, tz=settings().tz)
+        page = render_template("pos/day.html", report=report, day=day, error=exc.message)
+        return page, status_for(exc)
+    session.commit()
+    if job is not None:
+        jobs.deliver(app_state().db, job.id, settings(), at=now())
+    flash(f"{day.isoformat()} 已日结" if closed else f"{day.isoformat()} 早已日结，未重复")
+    return redirect(url_for("office.day", day=day.isoformat()))

@@ -7,7 +7,7 @@ layout engine and the printer never see a table. Documents round-trip through JS
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -84,6 +84,10 @@ class Receipt:
     proxy_masked: str | None = None  # the proxy collector (代领人) who shopped for the holder
     reprinted_at: datetime | None = None
     later_refunds: int = 0
+    paid_qr: Money = field(
+        default_factory=Money.zero
+    )  # the recorded QR tender (paid, or on a slip returned)
+    qr_reference: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in ("sale", "refund"):
@@ -140,6 +144,9 @@ class ZReport:
     at: datetime | None = None  # when printed; defaults to closed_at or opened_at
     reprint: int = 0
     footer: str = ""
+    qr_total: Money = field(
+        default_factory=Money.zero
+    )  # the recorded QR tender, kept apart from cash
 
     def __post_init__(self) -> None:
         if self.report not in ("X", "Z"):

@@ -235,6 +235,9 @@ def _sale_totals(receipt: Receipt, width: int) -> list[Op]:
     ops += columns("应付", money(receipt.total), width, bold=True)
     if receipt.paid_card or receipt.card_sale:
         ops += columns("卡支付", money(receipt.paid_card), width)
+    if receipt.paid_qr:
+        ops += columns("扫码收款", money(receipt.paid_qr), width)
+        ops += _field("交易尾号", receipt.qr_reference, width)
     ops += columns("现金", money(receipt.paid_cash), width)
     ops += columns("找零", money(receipt.change), width)
     return ops
@@ -248,7 +251,9 @@ def _refund_totals(receipt: Receipt, width: int) -> list[Op]:
     ops += columns("退款合计", money(receipt.total), width, bold=True)
     if receipt.paid_card or receipt.card_sale:
         ops += columns("退回卡内", money(receipt.paid_card), width)
-    if receipt.paid_cash or not receipt.card_sale:
+    if receipt.paid_qr:
+        ops += columns("扫码退回", money(receipt.paid_qr), width)
+    if receipt.paid_cash or not (receipt.card_sale or receipt.paid_qr):
         ops += columns("退还现金", money(receipt.paid_cash), width)
     if receipt.reason:
         ops += _field("原因", receipt.reason, width)
@@ -346,6 +351,7 @@ def layout_zreport(report: ZReport, *, width: int, tz: tzinfo) -> Layout:
         ("慈善优惠", money(-report.discount_total), False),
         ("卡支付", money(report.card_total), False),
         ("现金收入", money(report.cash_total), False),
+        *([("扫码收款", money(report.qr_total), False)] if report.qr_total else []),
         ("退货", f"{report.refunds_count} 笔 {money(report.refunds_total)}", False),
         ("作废", f"{report.voids_count} 笔", False),
         ("衣物领取", f"{report.clothing_items} 件", False),

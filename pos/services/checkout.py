@@ -7,7 +7,9 @@ request under the same reference is refused (`conflict`).
 Tender rules (CONTRACT): with a card the charity price applies; without one the list price and
 cash only. The card pays at most the balance and at most the total (`card_tender`); cash makes up
 the rest and only cash gives change. Payments that do not cover the total are refused
-(`payment_mismatch`).
+(`payment_mismatch`). A recorded `qr` tender (money the customer paid to the store's own
+WeChat/Alipay collection code, with the transaction's last digits) pays at most what the card
+leaves and never gives change; it is kept apart from cash (X, Z and the day close).
 """
 
 from __future__ import annotations
@@ -35,11 +37,13 @@ from core.keys import DataKeys
 from core.money import Money
 from core.periods import local_date
 from inventory.models import Product
+from inventory.services.counter_keys import price_open_line
 from inventory.services.lookup import LinePrice, lookup, price_line, price_scan
 from inventory.services.stock import record_movement
 from pos.models import MILLI, Sale, SaleLine
 from pos.printing.models import PrintJob
 from pos.services.numbering import next_sale_number, sale_number
+from pos.services.open_price import check_approval
 from pos.services.receipts import queue_sale_receipt
 from pos.services.sales import sale_by_ref
 from pos.services.shifts import shift_for_work
@@ -51,6 +55,8 @@ MAX_LINES = 200
 class LineRequest:
     barcode: str
     qty: Decimal | None = None  # None: 1, or the weight a scale barcode carries
+    price: Money | None = None  # an open-price product's list price, typed at the counter
+    approval: str = ""  # a supervisor's authorisation of that price (`open_price.approve`)
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,8 @@ class SaleRequest:
     paid_card: Money = field(default_factory=Money.zero)
     paid_cash: Money = field(default_factory=Money.zero)
     proxy_id: int | None = None
+    paid_qr: Money = field(default_factory=Money.zero)
+    qr_reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,7 +145,12 @@ def quote(
             raise ValidationError(f"第 {index} 行：商品 {product.name}（{product.barcode}）已停售")
         if product.clothing and card is None:
             raise ValidationError(f"第 {index} 行：衣物 {product.name} 只能凭慈善卡领取，请先刷卡")
-        if line.qty is not None:
+        if product.open_price or line.price is not None:
+            if line.price is None:
+                raise ValidationError(f"第 {index} 行：{product.name} 是手工定价商品，请输入单价")
+            qty = line.qty if line.qty is not None else Decimal(1)
+            price = price_open_line(product, line.price, qty, charity=card is not None, line=index)
+        elif line.qty is not None:
             qty = line.qty
             price = price_line(product, qty, charity=card is not None)
         else:
@@ -152,17 +165,25 @@ def quote(
     return Quote(card, priced, list_total, list_total - total, total, clothing)
 
 
-def _check_tenders(q: Quote, paid_card: Money, paid_cash: Money) -> Money:
+def _check_tenders(
+    q: Quote, paid_card: Money, paid_cash: Money, paid_qr: Money | None = None
+) -> Money:
     """The change to give, or PaymentMismatch naming what is wrong."""
-    if paid_card.is_negative or paid_cash.is_negative:
+    qr = paid_qr or Money.zero()
+    if paid_card.is_negative or paid_cash.is_negative or qr.is_negative:
         raise PaymentMismatch("付款金额不能为负数")
+    if qr and paid_card + qr > q.total:
+        raise PaymentMismatch(
+            f"扫码收款 {qr.format()} 超过应收 {(q.total - paid_card).format()}："
+            "扫码只收应收部分，不找零"
+        )
     if paid_card and q.card is None:
         raise PaymentMismatch("未刷慈善卡，不能用卡支付")
     if paid_card > q.total:
         raise PaymentMismatch(
             f"卡支付 {paid_card.format()} 超过应付金额 {q.total.format()}：卡只付应付部分"
         )
-    paid = paid_card + paid_cash
+    paid = paid_card + qr + paid_cash
     if paid < q.total:
         raise PaymentMismatch(
             f"付款不足：应付 {q.total.format()}，实付 {paid.format()}，还差 {(q.total - paid).format()}"
@@ -183,7 +204,8 @@ def checkout(
 ) -> CheckoutResult:
     """Make one sale with its receipt queued, whole or not at all (the caller commits). A
     `client_ref` seen before, even one a concurrent request is committing at this very moment,
-    answers the earlier sale and changes nothing."""
+    answers the earlier sale and changes nothing. An open price above its product's threshold
+    needs a supervisor's authorisation checked under `keys`."""
     ref = request.client_ref.strip()
     if not ref:
         raise ValidationError("字段 client_ref：不能为空")
@@ -192,7 +214,17 @@ def checkout(
     if existing is not None:
         return _replay(existing, fingerprint)
     q = quote(session, request.lines, card_no=request.card_no, settings=settings)
-    change = _check_tenders(q, request.paid_card, request.paid_cash)
+    change = _check_tenders(q, request.paid_card, request.paid_cash, request.paid_qr)
+    for index, (asked, priced) in enumerate(zip(request.lines, q.lines, strict=True), start=1):
+        if asked.price is not None:
+            check_approval(
+                priced.product,
+                asked.price,
+                asked.approval,
+                keys=keys,
+                day=local_date(at, settings.tz),
+                line=index,
+            )
     card = q.card
     proxy = _proxy(session, card, request.proxy_id)
     if actor.user_id is None:
@@ -226,6 +258,8 @@ def checkout(
                 total_fen=q.total.fen,
                 paid_card_fen=request.paid_card.fen,
                 paid_cash_fen=request.paid_cash.fen,
+                paid_qr_fen=request.paid_qr.fen,
+                qr_reference=request.qr_reference.strip()[:32],
                 change_fen=change.fen,
                 clothing_items=q.clothing_items,
             )
@@ -307,12 +341,16 @@ def request_fingerprint(request: SaleRequest) -> str:
         "card_no": (request.card_no or "").strip() or None,
         "lines": [
             [line.barcode.strip(), None if line.qty is None else format(line.qty.normalize(), "f")]
+            + ([] if line.price is None else [line.price.fen])  # only then: old ones stay
             for line in request.lines
         ],
         "paid_card": request.paid_card.fen,
         "paid_cash": request.paid_cash.fen,
         "proxy_id": request.proxy_id,
     }
+    if request.paid_qr:  # only then: sales without it keep their fingerprints
+        canonical["paid_qr"] = request.paid_qr.fen
+        canonical["qr_reference"] = request.qr_reference.strip()
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

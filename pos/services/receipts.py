@@ -8,6 +8,7 @@ ledger had it then."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -35,6 +36,16 @@ def staff_name(session: Session, user_id: int | None, recorded: str) -> str:
     recorded (the login, or `cli:...` for the command line)."""
     user = session.get(StaffUser, user_id) if user_id is not None else None
     return user.display_name if user is not None and user.display_name else recorded
+
+
+def staff_names(session: Session, user_ids: Iterable[int | None]) -> dict[int, str]:
+    """The display names of these staff accounts, in one query, for a list page: a row shows
+    `names.get(row.actor_id, row.actor_name)` (accounts without a display name are left out)."""
+    ids = {user_id for user_id in user_ids if user_id is not None}
+    if not ids:
+        return {}
+    users = session.scalars(select(StaffUser).where(StaffUser.id.in_(ids)))
+    return {u.id: u.display_name for u in users if u.display_name}
 
 
 def balance_after_refund(session: Session, refund: Refund) -> Money | None:
@@ -107,6 +118,8 @@ def sale_receipt(
         total=Money(sale.total_fen),
         paid_card=Money(sale.paid_card_fen),
         paid_cash=Money(sale.paid_cash_fen),
+        paid_qr=Money(sale.paid_qr_fen),
+        qr_reference=sale.qr_reference,
         change=Money(sale.change_fen),
         card_balance_after=(
             Money(sale.card_balance_after_fen) if sale.card_balance_after_fen is not None else None
@@ -146,7 +159,7 @@ def refund_slip(session: Session, refund: Refund, *, settings: Settings) -> Rece
                 weighed=sold.weighed,
             )
         )
-    total = Money(refund.card_fen + refund.cash_fen)
+    total = refund.total
     card = sale.card
     return Receipt(
         kind="refund",
@@ -164,6 +177,7 @@ def refund_slip(session: Session, refund: Refund, *, settings: Settings) -> Rece
         total=total,
         paid_card=Money(refund.card_fen),
         paid_cash=Money(refund.cash_fen),
+        paid_qr=Money(refund.qr_fen),
         change=Money.zero(),
         card_balance_after=balance_after_refund(session, refund),
         holder_masked=sale.holder_masked,
@@ -190,6 +204,7 @@ def shift_report(session: Session, shift: Shift, *, settings: Settings, at: date
         discount_total=totals.discount_total,
         card_total=totals.card_total,
         cash_total=totals.cash_total,
+        qr_total=totals.qr_total,
         refunds_total=totals.refunds_total,
         refunds_count=totals.refunds_count,
         voids_count=totals.voids_count,

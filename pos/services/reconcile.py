@@ -200,7 +200,7 @@ def sale_totals(session: Session, limit: int = 50) -> list[str]:
     total = func.coalesce(lines.c.total, 0)
     list_total = func.coalesce(lines.c.list_total, 0)
     discount = func.coalesce(lines.c.discount, 0)
-    tendered = Sale.paid_card_fen + Sale.paid_cash_fen - Sale.change_fen
+    tendered = Sale.paid_card_fen + Sale.paid_qr_fen + Sale.paid_cash_fen - Sale.change_fen
     rows = session.execute(
         select(
             Sale.sale_no,
@@ -208,6 +208,7 @@ def sale_totals(session: Session, limit: int = 50) -> list[str]:
             Sale.list_total_fen,
             Sale.discount_total_fen,
             Sale.paid_card_fen,
+            Sale.paid_qr_fen,
             Sale.paid_cash_fen,
             Sale.change_fen,
             total,
@@ -223,6 +224,7 @@ def sale_totals(session: Session, limit: int = 50) -> list[str]:
                 Sale.total_fen != tendered,
                 Sale.change_fen < 0,
                 Sale.paid_card_fen < 0,
+                Sale.paid_qr_fen < 0,
                 Sale.paid_cash_fen < 0,
             )
         )
@@ -230,7 +232,7 @@ def sale_totals(session: Session, limit: int = 50) -> list[str]:
         .limit(limit)
     ).all()
     problems = []
-    for no, t, lt, d, card, cash, change, line_t, line_lt, line_d in rows:
+    for no, t, lt, d, card, qr, cash, change, line_t, line_lt, line_d in rows:
         if t != line_t:
             problems.append(f"销售单 {no} 的合计 {Money(t)} 不等于各行之和 {Money(int(line_t))}")
         if lt != line_lt:
@@ -241,10 +243,11 @@ def sale_totals(session: Session, limit: int = 50) -> list[str]:
             problems.append(
                 f"销售单 {no} 的优惠合计 {Money(d)} 不等于各行之和 {Money(int(line_d))}"
             )
-        if t != card + cash - change or min(card, cash, change) < 0:
+        if t != card + qr + cash - change or min(card, qr, cash, change) < 0:
             problems.append(
-                f"销售单 {no} 的合计 {Money(t)} 不等于付款之和：卡 {Money(card)} + 现金 "
-                f"{Money(cash)} - 找零 {Money(change)} = {Money(card + cash - change)}"
+                f"销售单 {no} 的合计 {Money(t)} 不等于付款之和：卡 {Money(card)} + 扫码 "
+                f"{Money(qr)} + 现金 {Money(cash)} - 找零 {Money(change)} = "
+                f"{Money(card + qr + cash - change)}"
             )
     return problems
 
@@ -258,13 +261,14 @@ def refund_totals(session: Session, limit: int = 50) -> list[str]:
     )
     total = func.coalesce(lines.c.total, 0)
     rows = session.execute(
-        select(Refund.refund_no, Refund.card_fen, Refund.cash_fen, total)
+        select(Refund.refund_no, Refund.card_fen, Refund.qr_fen, Refund.cash_fen, total)
         .outerjoin(lines, lines.c.refund_id == Refund.id)
-        .where(Refund.card_fen + Refund.cash_fen != total)
+        .where(Refund.card_fen + Refund.qr_fen + Refund.cash_fen != total)
         .order_by(Refund.id)
         .limit(limit)
     ).all()
     return [
-        f"退货单 {no} 退回卡 {Money(card)} + 现金 {Money(cash)}，不等于各行之和 {Money(int(t))}"
-        for no, card, cash, t in rows
+        f"退货单 {no} 退回卡 {Money(card)} + 扫码 {Money(qr)} + 现金 {Money(cash)}，"
+        f"不等于各行之和 {Money(int(t))}"
+        for no, card, qr, cash, t in rows
     ]

@@ -1,5 +1,5 @@
 """Refunds and voids: money back to the tenders that paid (the card first, up to what it paid,
-then cash), goods back to stock, clothing allowance back to the quarter; never more than was paid.
+then the QR tender, up to what it paid, then cash), goods back to stock, clothing allowance back to the quarter; never more than was paid.
 Refunds of a line add up to exactly what the line cost."""
 
 from __future__ import annotations
@@ -133,7 +133,10 @@ def refund(
     total = sum((amount for _, _, amount in amounts), Money.zero())
     card_refunded = sum(r.card_fen for r in sale.refunds)
     card_part = Money(min(total.fen, sale.paid_card_fen - card_refunded))
-    cash_part = total - card_part
+    # then the QR tender, up to what it paid: refunds go back the way the money came
+    qr_refunded = sum(r.qr_fen for r in sale.refunds)
+    qr_part = Money(min((total - card_part).fen, sale.paid_qr_fen - qr_refunded))
+    cash_part = total - card_part - qr_part
     shift = _refund_shift(session, sale, actor=actor, at=at, tz=settings.tz)
     number = len(sale.refunds) + 1
     record = Refund(
@@ -147,6 +150,7 @@ def refund(
         reason=reason,
         card_fen=card_part.fen,
         cash_fen=cash_part.fen,
+        qr_fen=qr_part.fen,
     )
     session.add(record)
     clothing_back = 0

@@ -30,3 +30,15 @@ def sales_of_day(session: Session, day: date, *, tz: tzinfo) -> list[Sale]:
     end = start + timedelta(days=1)
     query = select(Sale).where(Sale.at >= start, Sale.at < end).order_by(Sale.id.desc())
     return list(session.scalars(query))
+
+
+RECENT_SALES = 10
+
+
+def recent_sales_of_account(
+    session: Session, account_id: int, *, limit: int = RECENT_SALES
+) -> list[Sale]:
+    """A card holder's latest sales (under any of the account's cards), newest first: a return
+    without the receipt is found from here."""
+    query = select(Sale).where(Sale.account_id == account_id).order_by(Sale.id.desc()).limit(limit)
+    return list(session.scalars(query))

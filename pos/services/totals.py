@@ -32,6 +32,8 @@ class ShiftTotals:
     clothing_items: int
     opening_float: Money
     expected_cash: Money
+    qr_total: Money  # the recorded QR tender: never in the drawer
+    qr_refunds: Money
 
     def to_json(self) -> ReportFigures:
         # not asdict(): it would turn each Money (a dataclass) into {"fen": n}
@@ -50,6 +52,7 @@ def shift_totals(session: Session, shift: Shift) -> ShiftTotals:
             func.coalesce(func.sum(Sale.paid_card_fen), 0),
             func.coalesce(func.sum(Sale.paid_cash_fen - Sale.change_fen), 0),
             func.coalesce(func.sum(Sale.clothing_items), 0),
+            func.coalesce(func.sum(Sale.paid_qr_fen), 0),
         ).where(Sale.shift_id == shift.id)
     ).one()
     refunds = session.execute(
@@ -59,6 +62,7 @@ def shift_totals(session: Session, shift: Shift) -> ShiftTotals:
             func.coalesce(func.sum(Refund.card_fen), 0),
             func.coalesce(func.sum(Refund.cash_fen), 0),
             func.coalesce(func.sum(Refund.clothing_items), 0),
+            func.coalesce(func.sum(Refund.qr_fen), 0),
         ).where(Refund.shift_id == shift.id)
     ).one()
     cash_in = Money(int(row[5]))
@@ -72,12 +76,14 @@ def shift_totals(session: Session, shift: Shift) -> ShiftTotals:
         cash_total=cash_in,
         refunds_count=int(refunds[0]),
         voids_count=int(refunds[1]),
-        refunds_total=Money(int(refunds[2]) + int(refunds[3])),
+        refunds_total=Money(int(refunds[2]) + int(refunds[3]) + int(refunds[5])),
         card_refunds=Money(int(refunds[2])),
         cash_refunds=cash_out,
         clothing_items=int(row[6]) - int(refunds[4]),
         opening_float=shift.opening_float,
         expected_cash=shift.opening_float + cash_in - cash_out,
+        qr_total=Money(int(row[7])),
+        qr_refunds=Money(int(refunds[5])),
     )
 
 

@@ -14,6 +14,7 @@
   var API = root.dataset.api || "/api/v1";
   var PRINTER_STATE = root.dataset.printerState || "/printing/state";
   var PUBLIC_SALES = root.dataset.publicSales === "true";
+  var TZ = root.dataset.tz || undefined; // the store's zone: times show in store time
   var CARD_RE = /^\d{16}$/;
   var QR_RE = /\/b\/([A-Za-z0-9_\-]+)\/?$/;
   var QTY_RE = /^(\d{1,4}(?:\.\d{1,3})?)\*(.*)$/;
@@ -128,8 +129,24 @@
     });
   }
 
+  // one money format everywhere, as the receipts print it: ￥12.34, -￥4.67
   function yuan(amount) {
-    return "￥" + (amount == null ? "0.00" : amount);
+    var text = amount == null ? "0.00" : String(amount);
+    return text.charAt(0) === "-" ? "-￥" + text.slice(1) : "￥" + text;
+  }
+
+  function minus(amount) {
+    return isZero(amount) ? yuan("0.00") : yuan("-" + amount);
+  }
+
+  function storeTime(iso, options) {
+    var o = Object.assign({ timeZone: TZ, hour12: false }, options || {});
+    try {
+      return new Date(iso).toLocaleString("zh-CN", o);
+    } catch (e) {
+      delete o.timeZone; // an unknown zone name: the browser's
+      return new Date(iso).toLocaleString("zh-CN", o);
+    }
   }
 
   function isZero(amount) {
@@ -210,21 +227,71 @@
       pending -= 1;
       if (!pending) busyEl.hidden = true;
       refocus();
+      settle();
     });
     return queue;
+  }
+
+  // --- keys typed ahead ----------------------------------------------------------------------
+  // From an F-key (or a dialog's Enter) until the dialog it opens is on screen, or the action
+  // ends, keys are held back and then replayed where they belong: a blind count typed after
+  // F10 goes into the count, not into the scan field; digits typed after picking a held sale go
+  // to the scan field, not to the list.
+
+  var typeahead = { holding: false, keys: [] };
+
+  function holdKeys() {
+    typeahead.holding = true;
+  }
+
+  function releaseKeys() {
+    typeahead.holding = false;
+    while (typeahead.keys.length && !typeahead.holding) feedKey(typeahead.keys.shift());
+  }
+
+  function settle() {
+    if (typeahead.holding && !pending) releaseKeys();
+  }
+
+  function fakeKey(key) {
+    return { key: key, ctrlKey: false, altKey: false, metaKey: false, preventDefault: function () {} };
+  }
+
+  function feedKey(key) {
+    var el = S.dialog ? document.activeElement : scan;
+    var typing = el && el.tagName === "INPUT" && (!S.dialog || dialogEl.contains(el));
+    if (key.length === 1 && typing && !(S.dialog && S.dialog.onKey && S.dialog.onKey(fakeKey(key)))) {
+      var start = el.selectionStart == null ? el.value.length : el.selectionStart;
+      var end = el.selectionEnd == null ? el.value.length : el.selectionEnd;
+      el.value = el.value.slice(0, start) + key + el.value.slice(end);
+      if (el.setSelectionRange) el.setSelectionRange(start + 1, start + 1);
+      return;
+    }
+    if (key === "Backspace" && typing) {
+      el.value = el.value.slice(0, -1);
+      return;
+    }
+    if (!S.dialog && (key === "+" || key === "-") && scan.value === "") {
+      onKey(fakeKey(key)); // the line commands, as when typed
+      return;
+    }
+    if (key.length !== 1) onKey(fakeKey(key));
   }
 
   // --- the cart -------------------------------------------------------------------------------
 
   function cloneLines(lines) {
     return lines.map(function (l) {
-      return { barcode: l.barcode, qty: l.qty, scale: l.scale, weighed: l.weighed };
+      return { barcode: l.barcode, qty: l.qty, scale: l.scale, weighed: l.weighed, price: l.price, approval: l.approval };
     });
   }
 
   function requestLines(lines) {
     return lines.map(function (l) {
-      return l.qty == null ? { barcode: l.barcode } : { barcode: l.barcode, qty: l.qty };
+      var r = l.qty == null ? { barcode: l.barcode } : { barcode: l.barcode, qty: l.qty };
+      if (l.price != null) r.price = l.price; // an open price typed at the counter
+      if (l.approval) r.approval = l.approval;
+      return r;
     });
   }
 
@@ -285,7 +352,7 @@
     }
     var index = -1;
     for (var i = 0; i < lines.length; i++) {
-      if (lines[i].barcode === code && !lines[i].scale) index = i;
+      if (lines[i].barcode === code && !lines[i].scale && lines[i].price == null) index = i;
     }
     if (index >= 0) {
       var current = toMilli(lines[index].qty || "1");
@@ -295,9 +362,15 @@
       index = lines.length - 1;
     }
     var name = code;
+    var before = cloneLines(S.lines);
+    var beforeSelected = S.selected;
     return apply(lines, S.card, index).then(function () {
       var line = S.quote.lines[index];
       name = line.name;
+      var stock = /^-/.test(line.stock) ? 0 : toMilli(line.stock);
+      if (qtyText && stock != null && toMilli(line.qty) > stock) {
+        return confirmOverStock(line, before, beforeSelected);
+      }
       if (line.weighed && !S.lines[index].scale && !qtyText) {
         showNotice("称重商品 " + name + " 按 1 " + line.unit + " 计：实际重量请输入 重量*条码（如 0.512*" +
           code + "）", "warn");
@@ -307,13 +380,42 @@
     });
   }
 
+  // a typed quantity above the stock on record: a slip of the finger (999 for 9) until confirmed
+  function confirmOverStock(line, before, beforeSelected) {
+    showNotice("数量 " + line.qty + " 超过库存 " + line.stock + "：请确认", "warn");
+    openDialog({
+      title: "数量超过库存",
+      cls: "t-dialog-pay",
+      html: "<p>" + esc(line.name) + "：要卖 <b>" + esc(line.qty) + " " + esc(line.unit) + "</b>，系统库存只有 <b>" +
+        esc(line.stock) + " " + esc(line.unit) + "</b>。</p><p>数量输错了吗？</p>" +
+        '<input id="d-stock" class="t-hidden-input" aria-label="确认数量">',
+      keys: "Enter 确认数量　Esc 取消（恢复原数量）",
+      onSubmit: function () {
+        closeDialog();
+        showNotice("已确认：" + line.name + " " + line.qty + " " + line.unit + "（超过库存）", "warn");
+      },
+      onCancel: function () {
+        dialogRun(function () {
+          return apply(before, S.card, beforeSelected).then(function () {
+            closeDialog();
+            showNotice("已取消：" + line.name + " 数量恢复", "ok");
+          });
+        });
+      },
+    });
+  }
+
   function attachCard(cardNo) {
     return call("GET", "/terminal/card/" + encodeURIComponent(cardNo)).then(function (res) {
       var card = res.data;
       return apply(cloneLines(S.lines), card, S.selected).then(function () {
         S.proxy = -1;
         render();
-        showNotice("已刷卡：" + card.holder + "，余额 " + yuan(card.balance), "ok");
+        if (isZero(card.balance)) {
+          showNotice("已刷卡：" + card.holder + "，余额 " + yuan(card.balance) + "：余额不足，只能付现金（F5）", "warn");
+        } else {
+          showNotice("已刷卡：" + card.holder + "，余额 " + yuan(card.balance), "ok");
+        }
       });
     });
   }
@@ -415,6 +517,51 @@
     renderCard();
     renderTotals();
     renderDone();
+    sendToDisplay();
+  }
+
+  // --- the customer display (/display): what this screen shows, sent after every change -------
+
+  var displayTimer = null;
+
+  function displayState() {
+    var q = S.quote;
+    var d = S.done;
+    if (!q || !S.lines.length) return { state: "idle" };
+    var state = {
+      state: d ? "done" : "cart",
+      lines: q.lines.map(function (l) {
+        return { name: l.name, spec: l.spec, qty: l.qty, unit: l.unit, list_price: l.list_price,
+          charity_price: l.charity_price, total: l.total };
+      }),
+      list_total: q.list_total,
+      discount_total: S.card ? q.discount_total : "0.00",
+      total: q.total,
+      card: null,
+      change: d ? d.change : null,
+    };
+    if (S.card) {
+      state.card = {
+        holder: S.card.holder,
+        balance: q.card ? q.card.balance : S.card.balance, // before this sale (the quote's)
+        balance_after: d ? d.card_balance : q.balance_after,
+      };
+    }
+    return state;
+  }
+
+  function sendToDisplay() {
+    if (displayTimer) clearTimeout(displayTimer);
+    displayTimer = setTimeout(function () {
+      displayTimer = null;
+      fetch(API + "/terminal/display", {
+        method: "PUT",
+        headers: { "Content-Type": "application/json", Authorization: "Bearer " + TOKEN },
+        credentials: "same-origin",
+        cache: "no-store",
+        body: JSON.stringify(displayState()),
+      }).catch(function () { /* the display misses one frame; the next change sends again */ });
+    }, 150);
   }
 
   function renderLines() {
@@ -483,7 +630,7 @@
       return;
     }
     var html = row("标价合计", yuan(q.list_total));
-    if (S.card) html += row("慈善优惠", "−" + yuan(q.discount_total), "t-discount");
+    if (S.card) html += row("慈善优惠", minus(q.discount_total), "t-discount");
     html += row("应付", yuan(q.total), "t-due");
     if (S.card) {
       html += row("卡付", yuan(q.card_pays));
@@ -508,6 +655,7 @@
       row("应付", yuan(d.total)) +
       row("卡付", yuan(d.paid_card)) +
       row("现金", yuan(d.paid_cash)) +
+      (d.paid_qr && !isZero(d.paid_qr) ? row("扫码收款", yuan(d.paid_qr) + "（尾号 " + esc(d.qr_reference) + "）") : "") +
       (d.card_balance != null ? row("付后卡余额", yuan(d.card_balance), "t-after") : "") +
       '<div class="t-receipt t-receipt-' + esc(status) + '">' + esc(STATUS_TEXT[status] || status) + "</div>" +
       '<div class="t-card-sub">扫描下一位顾客的商品即开始新的一单</div>';
@@ -526,6 +674,7 @@
       '<p class="t-dialog-keys">' + (d.keys || "Enter 确认　Esc 取消") + "</p>";
     backdrop.hidden = false;
     refocus();
+    releaseKeys(); // what was typed while it opened belongs to it
   }
 
   function closeDialog() {
@@ -533,6 +682,7 @@
     backdrop.hidden = true;
     dialogEl.innerHTML = "";
     refocus();
+    releaseKeys();
   }
 
   function dialogError(err, hint) {
@@ -550,7 +700,8 @@
   }
 
   function dialogRun(action) {
-    // run a dialog step; its errors show inside the dialog
+    // run a dialog step; its errors show inside the dialog; keys typed meanwhile wait for its end
+    holdKeys();
     pending += 1;
     busyEl.hidden = false;
     queue = queue.then(action).catch(function (err) {
@@ -560,6 +711,7 @@
       pending -= 1;
       if (!pending) busyEl.hidden = true;
       refocus();
+      settle();
     });
   }
 
@@ -597,7 +749,8 @@
   function cardDialog() {
     openDialog({
       title: "刷卡 / 输入卡号",
-      html: '<label class="t-field">卡号（16 位）<input id="d-card" inputmode="numeric" autocomplete="off" maxlength="40"></label>' +
+      html: '<label class="t-field">卡号（16 位），或忘带卡时：姓名 + 身份证号/手机号后四位（如 张三 1234）' +
+        '<input id="d-card" autocomplete="off" maxlength="40"></label>' +
         (S.card ? '<p>当前：' + esc(S.card.holder) + "　按 Delete 取消刷卡</p>" : ""),
       keys: "Enter 确认　" + (S.card ? "Delete 取消刷卡　" : "") + "Esc 返回",
       onKey: function (e) {
@@ -615,6 +768,13 @@
       },
       onSubmit: function () {
         var no = val("d-card").replace(/\s+/g, "");
+        if (/[^\d\s]/.test(val("d-card"))) {
+          var q = val("d-card");
+          dialogRun(function () {
+            return call("GET", "/cards?q=" + encodeURIComponent(q)).then(function (res) { lookupList(q, res.data.items || []); });
+          });
+          return;
+        }
         if (!CARD_RE.test(no)) {
           dialogError(new ApiError("unknown_card", "卡号应为 16 位数字，实际为 " + (no || "（空）")));
           return;
@@ -622,6 +782,46 @@
         dialogRun(function () {
           return attachCard(no).then(closeDialog);
         });
+      },
+    });
+  }
+
+  // F2 without the card: the holders found (masked, at most five); a digit or ↑↓ Enter picks one
+  function lookupList(q, items) {
+    if (!items.length) {
+      return dialogError(new ApiError("unknown_card", "没有找到“" + q + "”"),
+        "请核对姓名和身份证号或手机号的后四位；仍找不到请持卡人联系民政部门。");
+    }
+    var html = '<ol class="t-held t-found">';
+    items.forEach(function (c, i) {
+      html += '<li data-index="' + i + '"' + (i === 0 ? ' class="t-selected"' : "") + "><kbd>" + (i + 1) + "</kbd> " +
+        esc(c.holder) + "　" + esc(c.category) + "　卡尾号 " + esc(c.card_no.slice(-4)) + "　余额 " + yuan(c.balance) +
+        (c.status === "active" ? "" : '　<span class="t-tag">' + (c.status === "frozen" ? "已挂失" : esc(c.status)) + "</span>") +
+        "</li>";
+    });
+    html += "</ol>";
+    openDialog({
+      title: "找到 " + items.length + " 位持卡人",
+      html: html + '<p class="t-card-sub">请核对本人后选择（查找已记录）</p>' +
+        '<input id="d-pick" class="t-hidden-input" autocomplete="off" aria-label="持卡人序号">',
+      keys: "数字键或 ↑↓ 加 Enter 选择　Esc 返回",
+      onKey: function (e) {
+        var list = dialogEl.querySelectorAll(".t-found li");
+        var at = 0;
+        for (var k = 0; k < list.length; k++) if (list[k].classList.contains("t-selected")) at = k;
+        if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+          var next = Math.max(0, Math.min(list.length - 1, at + (e.key === "ArrowDown" ? 1 : -1)));
+          list[at].classList.remove("t-selected");
+          list[next].classList.add("t-selected");
+          return true;
+        }
+        var c = null;
+        if (e.key === "Enter") c = items[at];
+        else if (/^[1-5]$/.test(e.key)) c = items[parseInt(e.key, 10) - 1];
+        else return e.key.length === 1;
+        if (!c) return true;
+        dialogRun(function () { return attachCard(c.card_no).then(closeDialog); });
+        return true;
       },
     });
   }
@@ -646,21 +846,31 @@
       return showError(new ApiError("validation_error", "本店只向持卡人销售"), "请先按 F2 刷卡。");
     }
     var q = S.quote;
+    if (withCard && isZero(q.card_pays) && !isZero(q.total)) {
+      return showError(new ApiError("insufficient_balance", "卡余额不足：余额 " + yuan(S.card.balance) + "，卡上没有钱可付"),
+        "请按 F5 全部收现金（仍按慈善价），或请顾客改日再来。");
+    }
     var cardPays = withCard ? q.card_pays : "0.00";
     var cashDue = withCard ? q.cash_due : q.total;
     var html = '<div class="t-pay">' +
       row("应付", yuan(q.total), "t-due") +
       (withCard ? row("卡付", yuan(cardPays)) : "") +
-      row("现金应收", yuan(cashDue), "t-cash") + "</div>";
+      row("现金应收", yuan(cashDue), "t-cash") + "</div>" +
+      (withCard && !isZero(cashDue) ? '<p class="t-short">卡余额不足：卡付 ' + yuan(cardPays) + "，差额 " + yuan(cashDue) + " 收现金</p>" : "");
     var needCash = !isZero(cashDue);
     html += '<label class="t-field">收到现金（元）<input id="d-cash" inputmode="decimal" autocomplete="off" placeholder="' +
       esc(cashDue) + '"></label><p class="t-card-sub">' +
-      (needCash ? "直接按 Enter＝收到正好 " + esc(cashDue) + " 元" : "无需现金：按 Enter 完成") + "</p>";
+      (needCash ? "直接按 Enter＝收到正好 " + esc(cashDue) + " 元；顾客扫本店收款码付款按 Q" : "无需现金：按 Enter 完成") + "</p>";
     openDialog({
       title: withCard ? "卡付 + 现金" : "现金收款",
       cls: "t-dialog-pay",
       html: html,
-      keys: "Enter 收款　Esc 返回",
+      keys: "Enter 收款　" + (needCash ? "Q 扫码收款　" : "") + "Esc 返回",
+      onKey: function (e) {
+        if (!needCash || S.uncertain || (e.key !== "q" && e.key !== "Q")) return false;
+        qrDialog(withCard, cardPays, cashDue);
+        return true;
+      },
       onCancel: function () {
         if (S.uncertain) {
           dialogError(new ApiError("conflict", "付款结果未知：请按 Enter 重试，直到成功或报错"));
@@ -679,6 +889,42 @@
         var payments = [];
         if (!isZero(cardPays)) payments.push({ method: "card", amount: cardPays });
         if (!isZero(cash)) payments.push({ method: "cash", amount: cash });
+        if (!S.clientRef) S.clientRef = newClientRef();
+        var body = { client_ref: S.clientRef, lines: requestLines(S.lines), payments: payments };
+        if (S.card) body.card_no = S.card.card_no;
+        if (S.card && S.proxy >= 0 && S.card.proxies[S.proxy]) body.proxy_id = S.card.proxies[S.proxy].id;
+        dialogRun(function () { return submitSale(body); });
+      },
+    });
+  }
+
+  // Q in the pay dialog: the customer paid what cash would be to the store's own WeChat/Alipay
+  // collection code; the cashier types the last digits of the transaction shown on the phone
+  function qrDialog(withCard, cardPays, amount) {
+    openDialog({
+      title: "扫码收款（微信/支付宝）",
+      cls: "t-dialog-pay",
+      html: '<div class="t-pay">' + row("扫码应收", yuan(amount), "t-cash") + "</div>" +
+        '<p class="t-card-sub">请顾客扫本店收款码付 ' + esc(amount) + " 元，看到到账后输入手机上交易单号的末几位。</p>" +
+        '<label class="t-field">交易单号末 4 位以上<input id="d-qr-ref" autocomplete="off" maxlength="32"></label>',
+      keys: "Enter 完成　Esc 返回",
+      onCancel: function () {
+        if (S.uncertain) {
+          dialogError(new ApiError("conflict", "付款结果未知：请按 Enter 重试，直到成功或报错"));
+          return;
+        }
+        closeDialog();
+      },
+      onSubmit: function () {
+        if (S.uncertain) return dialogRun(function () { return submitSale(S.uncertain); });
+        var ref = val("d-qr-ref");
+        if (!/^[0-9A-Za-z]{4,32}$/.test(ref)) {
+          return dialogError(new ApiError("validation_error", "交易单号末几位 " + (ref || "（空）") + " 无效"),
+            "请输入顾客手机上交易单号的末 4 位以上（数字或字母）。");
+        }
+        var payments = [];
+        if (withCard && !isZero(cardPays)) payments.push({ method: "card", amount: cardPays });
+        payments.push({ method: "qr", amount: amount, reference: ref });
         if (!S.clientRef) S.clientRef = newClientRef();
         var body = { client_ref: S.clientRef, lines: requestLines(S.lines), payments: payments };
         if (S.card) body.card_no = S.card.card_no;
@@ -745,9 +991,127 @@
     });
   }
 
+  // F1: the quick-key grid of goods without a barcode; an open-price item asks for its price
+  function quickKeysDialog() {
+    if (S.uncertain) return showError(new ApiError("conflict", "付款结果未知：请先按 F4/F5 重试"));
+    enqueue(function () {
+      return call("GET", "/quick-keys").then(function (res) {
+        var items = res.data.items || [];
+        if (!items.length) return showNotice("还没有快捷商品：请店长在后台“快捷商品”里设置", "warn");
+        var html = '<ol class="t-quick">';
+        items.forEach(function (k) {
+          html += '<li><kbd>' + k.key + "</kbd> " + esc(k.product.name) + " " + esc(k.product.spec) +
+            '<span class="t-card-sub">' + (k.open_price ? "手工定价" : yuan(k.product.list_price) + "/" + esc(k.product.unit)) + "</span></li>";
+        });
+        html += "</ol>";
+        openDialog({
+          title: "快捷商品",
+          cls: "t-dialog-wide",
+          html: html + '<label class="t-field">位置号<input id="d-key" inputmode="numeric" autocomplete="off" maxlength="3"></label>',
+          keys: "输入位置号后按 Enter　Esc 返回",
+          onSubmit: function () {
+            var n = parseInt(val("d-key"), 10);
+            var k = items.filter(function (x) { return x.key === n; })[0];
+            if (!k) return dialogError(new ApiError("validation_error", "没有位置号 " + (val("d-key") || "（空）")), "请看上面的位置号。");
+            if (k.open_price) return openPriceDialog(k);
+            dialogRun(function () {
+              closeDialog();
+              if (S.done) newCustomer();
+              return addProduct(k.product.barcode, null);
+            });
+          },
+        });
+      });
+    });
+  }
+
+  function fen(amount) {
+    var m = /^(\d+)\.(\d\d)$/.exec(amount || "");
+    return m ? parseInt(m[1], 10) * 100 + parseInt(m[2], 10) : null;
+  }
+
+  function openPriceDialog(k) {
+    var html = "<p>" + esc(k.product.name) + "：单价不超过 " + yuan(k.max_price) +
+      (k.supervisor_above ? "；超过 " + yuan(k.supervisor_above) + " 需店长授权" : "") + "</p>" +
+      '<label class="t-field">单价（元，标价）<input id="d-price" inputmode="decimal" autocomplete="off"></label>' +
+      '<div class="t-two" id="d-boss" hidden><label class="t-field">店长用户名<input id="d-user" autocomplete="off" autocapitalize="off" disabled></label>' +
+      '<label class="t-field">店长密码<input id="d-pass" type="password" autocomplete="off" disabled></label></div>';
+    openDialog({
+      title: "手工定价：" + k.product.name,
+      cls: "t-dialog-pay",
+      html: html,
+      keys: "Enter 确认　Esc 返回",
+      onSubmit: function () {
+        var price = amountText(val("d-price"));
+        if (price == null || !fen(price)) {
+          document.getElementById("d-price").focus();
+          return dialogError(new ApiError("validation_error", "单价 " + (val("d-price") || "（空）") + " 无效"), "请输入如 3.50 的单价。");
+        }
+        if (fen(price) > fen(k.max_price)) {
+          document.getElementById("d-price").focus();
+          return dialogError(new ApiError("validation_error", "单价 " + yuan(price) + " 超过最高单价 " + yuan(k.max_price)));
+        }
+        var needBoss = k.supervisor_above && fen(price) > fen(k.supervisor_above);
+        var boss = document.getElementById("d-boss");
+        if (needBoss && boss.hidden) {
+          boss.hidden = false;
+          document.getElementById("d-user").disabled = false;
+          document.getElementById("d-pass").disabled = false;
+          document.getElementById("d-user").focus();
+          return dialogError(new ApiError("forbidden", "单价 " + yuan(price) + " 超过 " + yuan(k.supervisor_above) + "，需要店长授权"),
+            "请店长输入用户名和密码。");
+        }
+        var add = function (approval) {
+          closeDialog();
+          if (S.done) newCustomer();
+          var lines = cloneLines(S.lines);
+          lines.push({ barcode: k.product.barcode, qty: null, price: price, approval: approval || "" });
+          return apply(lines, S.card, lines.length - 1).then(function () {
+            showNotice("已加入：" + k.product.name + " 单价 " + yuan(price) + (approval ? "（店长已授权）" : ""), "ok");
+          });
+        };
+        if (!needBoss) return dialogRun(function () { return add(""); });
+        var user = val("d-user");
+        var pass = document.getElementById("d-pass").value;
+        if (!user || !pass) {
+          document.getElementById(user ? "d-pass" : "d-user").focus();
+          return dialogError(new ApiError("forbidden", "需要店长输入用户名和密码"));
+        }
+        dialogRun(function () {
+          return asSupervisor(user, pass, function (token) {
+            return call("POST", "/open-price/approve", { barcode: k.product.barcode, price: price }, token);
+          }).then(function (res) { return add(res.data.approval); });
+        });
+      },
+    });
+  }
+
+  // one act signed by a supervisor at this counter: sign in, act, sign out again whatever happened
+  function asSupervisor(user, pass, act) {
+    return call("POST", "/login", { username: user, password: pass }).catch(function (err) {
+      if (err.code !== "unauthorized") throw err;
+      var p = document.getElementById("d-pass");
+      if (p) {
+        p.value = "";
+        p.focus();
+      }
+      throw new ApiError("unauthorized", "店长用户名或密码错误", err.status, "请店长重新输入密码（本单不受影响，不要刷新页面）。");
+    }).then(function (res) {
+      var token = res.data.token;
+      var out = function () { return call("POST", "/logout", {}, token).catch(function () {}); };
+      return act(token).then(
+        function (r) { return out().then(function () { return r; }); },
+        function (err) { return out().then(function () { throw err; }); }
+      );
+    });
+  }
+
   // F6: hold the sale
   function holdSale() {
     if (S.done || !S.lines.length) return showError(new ApiError("validation_error", "没有可挂起的商品"), "先扫描商品。");
+    if (S.lines.some(function (l) { return l.price != null; })) {
+      return showError(new ApiError("validation_error", "有手工定价的商品，不能挂单"), "请先收款，或删除手工定价的行后再挂单。");
+    }
     var body = { lines: requestLines(S.lines), label: S.card ? S.card.holder : "" };
     if (S.card) body.card_no = S.card.card_no;
     enqueue(function () {
@@ -772,19 +1136,31 @@
         if (!items.length) return showNotice("没有挂单", "warn");
         var html = '<ol class="t-held">';
         items.slice(0, 9).forEach(function (h, i) {
-          var at = new Date(h.held_at);
-          html += "<li><kbd>" + (i + 1) + "</kbd> " + esc(at.toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit" })) +
+          html += '<li data-index="' + i + '"' + (i === 0 ? ' class="t-selected"' : "") + "><kbd>" + (i + 1) + "</kbd> " + esc(storeTime(h.held_at, { hour: "2-digit", minute: "2-digit" })) +
             "　" + esc(h.label || "（无卡）") + "　" + h.lines.length + " 行</li>";
         });
         html += "</ol>";
         openDialog({
           title: "取回挂单",
           html: html + '<input id="d-pick" class="t-hidden-input" autocomplete="off" aria-label="挂单序号">',
-          keys: "按数字键选择　Esc 返回",
+          keys: "按数字键或 ↑↓ 加 Enter 选择　Esc 返回",
           onKey: function (e) {
-            if (!/^[1-9]$/.test(e.key)) return false;
-            var h = items[parseInt(e.key, 10) - 1];
+            var shown = Math.min(items.length, 9);
+            var list = dialogEl.querySelectorAll(".t-held li");
+            var at = 0;
+            for (var k = 0; k < list.length; k++) if (list[k].classList.contains("t-selected")) at = k;
+            if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+              var next = Math.max(0, Math.min(shown - 1, at + (e.key === "ArrowDown" ? 1 : -1)));
+              list[at].classList.remove("t-selected");
+              list[next].classList.add("t-selected");
+              return true;
+            }
+            var h = null;
+            if (e.key === "Enter") h = items[at];
+            else if (/^[1-9]$/.test(e.key)) h = items[parseInt(e.key, 10) - 1];
+            else return e.key.length === 1; // other characters are not for this list
             if (!h) return true;
+            // keys typed from here on (a card number) wait for the sale, then go to the scan field
             dialogRun(function () { return resume(h); });
             return true;
           },
@@ -816,11 +1192,33 @@
   function refundDialog() {
     openDialog({
       title: "退货：查找销售单",
-      html: '<label class="t-field">销售单号<input id="d-sale" autocomplete="off" value="' + esc(S.lastSaleNo || "") + '"></label>',
+      html: '<label class="t-field">销售单号（没有小票：刷卡或输入卡号，或 姓名 + 证件/手机后四位）' +
+        '<input id="d-sale" autocomplete="off" value="' + esc(S.lastSaleNo || "") + '"></label>',
       keys: "Enter 查找　Esc 返回",
       onSubmit: function () {
         var no = val("d-sale");
         if (!no) return dialogError(new ApiError("validation_error", "请输入销售单号"));
+        var qr = QR_RE.exec(no);
+        if (CARD_RE.test(no.replace(/\s+/g, "")) || qr) {
+          return dialogRun(function () {
+            var card = qr
+              ? call("GET", "/terminal/qr/" + encodeURIComponent(qr[1])).then(function (r) { return r.data.card_no; })
+              : Promise.resolve(no.replace(/\s+/g, ""));
+            return card.then(cardSales);
+          });
+        }
+        if (/[^\d\s-]/.test(no) && /\d{3}[\dXx]\s*$/.test(no)) {
+          return dialogRun(function () {
+            return call("GET", "/cards?q=" + encodeURIComponent(no)).then(function (res) {
+              var items = res.data.items || [];
+              if (items.length !== 1) {
+                throw new ApiError("validation_error", items.length ? "找到 " + items.length + " 位持卡人" : "没有找到“" + no + "”", 0,
+                  items.length ? "请刷卡或输入卡号（F2 可查卡号）。" : "请核对姓名和后四位。");
+              }
+              return cardSales(items[0].card_no);
+            });
+          });
+        }
         dialogRun(function () {
           return call("GET", "/sales/" + encodeURIComponent(no)).then(function (res) { refundDetail(res.data); });
         });
@@ -828,9 +1226,52 @@
     });
   }
 
+  // no receipt: the holder's recent sales; a digit or ↑↓ Enter opens one for the refund
+  function cardSales(cardNo) {
+    return call("GET", "/sales?card_no=" + encodeURIComponent(cardNo)).then(function (res) {
+      var items = res.data.items || [];
+      if (!items.length) throw new ApiError("not_found", "此卡没有销售记录", 0, "请核对卡号。");
+      var html = '<ol class="t-held t-sales">';
+      items.slice(0, 9).forEach(function (x, i) {
+        html += '<li data-index="' + i + '"' + (i === 0 ? ' class="t-selected"' : "") + "><kbd>" + (i + 1) + "</kbd> " +
+          esc(storeTime(x.at, { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" })) + "　" +
+          esc(x.sale_no) + "　" + x.items + " 行　实收 " + yuan(x.total) +
+          (isZero(x.refunded) ? "" : "　已退 " + yuan(x.refunded)) + "</li>";
+      });
+      html += "</ol>";
+      openDialog({
+        title: "退货：选择这张卡最近的销售",
+        cls: "t-dialog-wide",
+        html: html + '<input id="d-pick" class="t-hidden-input" autocomplete="off" aria-label="销售序号">',
+        keys: "数字键或 ↑↓ 加 Enter 选择　Esc 返回",
+        onKey: function (e) {
+          var list = dialogEl.querySelectorAll(".t-sales li");
+          var at = 0;
+          for (var k = 0; k < list.length; k++) if (list[k].classList.contains("t-selected")) at = k;
+          if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+            var next = Math.max(0, Math.min(list.length - 1, at + (e.key === "ArrowDown" ? 1 : -1)));
+            list[at].classList.remove("t-selected");
+            list[next].classList.add("t-selected");
+            return true;
+          }
+          var x = null;
+          if (e.key === "Enter") x = items[at];
+          else if (/^[1-9]$/.test(e.key)) x = items[parseInt(e.key, 10) - 1];
+          else return e.key.length === 1;
+          if (!x) return true;
+          dialogRun(function () {
+            return call("GET", "/sales/" + encodeURIComponent(x.sale_no)).then(function (r) { refundDetail(r.data); });
+          });
+          return true;
+        },
+      });
+    });
+  }
+
   function refundDetail(sale) {
     var html = '<p class="t-refund-head">' + esc(sale.sale_no) + "　" + esc(sale.holder || "无卡") +
-      "　应付 " + yuan(sale.total) + "（卡 " + esc(sale.paid_card) + "，现金 " + esc(sale.paid_cash) + "）" +
+      "　实收 " + yuan(sale.total) + "（卡 " + yuan(sale.paid_card) + "，现金 " +
+      yuan(sale.cash_kept != null ? sale.cash_kept : sale.paid_cash) + "）" +
       (isZero(sale.refunded) ? "" : "　已退 " + yuan(sale.refunded)) + "</p>";
     html += '<table class="t-refund-lines"><thead><tr><th>#</th><th>商品</th><th class="num">数量</th><th class="num">已退</th><th class="num">小计</th></tr></thead><tbody>';
     sale.lines.forEach(function (l) {
@@ -885,7 +1326,18 @@
   }
 
   function refundAs(sale, body, user, pass) {
-    return call("POST", "/login", { username: user, password: pass }).then(function (res) {
+    var signIn = call("POST", "/login", { username: user, password: pass }).catch(function (err) {
+      if (err.code !== "unauthorized") throw err;
+      // the supervisor's password, not this terminal's sign-in: nothing expired, the sale is safe
+      var p = document.getElementById("d-pass");
+      if (p) {
+        p.value = "";
+        p.focus();
+      }
+      throw new ApiError("unauthorized", "店长用户名或密码错误", err.status,
+        "请店长重新输入密码（本单不受影响，不要刷新页面）。");
+    });
+    return signIn.then(function (res) {
       var token = res.data.token;
       var refund = call("POST", "/sales/" + encodeURIComponent(sale.sale_no) + "/refund", body, token);
       // sign the supervisor out again whatever the refund answered
@@ -901,6 +1353,7 @@
         cls: "t-dialog-pay",
         html: row("退款合计", yuan(r.total), "t-due") +
           row("退回卡上", yuan(r.card)) +
+          (r.qr && !isZero(r.qr) ? row("扫码原路退回", yuan(r.qr) + "（请用收款码后台退款）") : "") +
           '<div class="t-change-label">从钱箱退现金</div><div class="t-change">' + yuan(r.cash) + "</div>" +
           (r.card_balance != null ? row("卡余额", yuan(r.card_balance)) : "") +
           '<div class="t-receipt t-receipt-' + esc(status) + '">' + esc((STATUS_TEXT[status] || status).replace("小票", "退货单")) + "</div>",
@@ -940,6 +1393,8 @@
     ["discount_total", "慈善优惠", "￥"],
     ["total", "实收合计", "￥"],
     ["card_total", "卡付合计", "￥"],
+    ["cash_total", "现金收入", "￥"],
+    ["qr_total", "扫码收款", "￥"],
     ["refunds_count", "退货笔数", ""],
     ["voids_count", "作废笔数", ""],
     ["refunds_total", "退款合计", "￥"],
@@ -952,11 +1407,11 @@
         var s = res.data;
         var html = '<div class="t-report">';
         X_FIELDS.forEach(function (f) {
-          if (s.totals[f[0]] != null) html += row(f[1], (f[2] ? "￥" : "") + esc(s.totals[f[0]]));
+          if (s.totals[f[0]] != null) html += row(f[1], f[2] ? yuan(s.totals[f[0]]) : esc(s.totals[f[0]]));
         });
         html += row("挂单", s.held + " 笔") + "</div>" +
           '<p class="t-card-sub">交班时先盲点现金，点完才显示差异。开班于 ' +
-          esc(new Date(s.opened_at).toLocaleString("zh-CN")) + "</p>";
+          esc(storeTime(s.opened_at)) + "</p>";
         if (s.stale) {
           html = '<p class="t-stale">此班次开于上一营业日（' + esc(s.business_date) +
             "），今天不能再收款：请先交班点钞。</p>" + html;
@@ -1040,6 +1495,9 @@
             openDialog({
               title: "已交班：Z 报表 " + (s.z_number || ""),
               html: '<div class="t-report">' + row("销售笔数", esc(z.sales_count)) + row("实收合计", yuan(z.total)) +
+                row("退货笔数", esc(z.refunds_count)) + row("作废笔数", esc(z.voids_count)) +
+                row("退款合计", yuan(z.refunds_total)) +
+                (z.qr_total != null && !isZero(z.qr_total) ? row("扫码收款", yuan(z.qr_total)) : "") +
                 row("应有现金", yuan(z.expected_cash)) + row("实点现金", yuan(s.counted_cash)) +
                 row("差异", yuan(s.variance), isZero((s.variance || "").replace("-", "")) ? "" : "t-variance") + "</div>" +
                 '<div class="t-receipt t-receipt-' + esc(status) + '">' + esc((STATUS_TEXT[status] || status).replace("小票", "Z 报表")) + "</div>",
@@ -1088,6 +1546,7 @@
   // --- keyboard and focus ---------------------------------------------------------------------
 
   var FKEYS = {
+    F1: quickKeysDialog,
     F2: cardDialog,
     F3: cycleProxy,
     F4: function () { payDialog(true); },
@@ -1100,14 +1559,30 @@
   };
 
   function onKey(e) {
+    if (typeahead.holding) {
+      if (e.ctrlKey || e.altKey || e.metaKey || /^(Shift|Control|Alt|Meta|CapsLock|Tab)$/.test(e.key)) return;
+      e.preventDefault();
+      typeahead.keys.push(e.key);
+      return;
+    }
     if (S.dialog) {
       if (FKEYS[e.key]) e.preventDefault(); // no browser F-key actions (F5 reload!) behind a dialog
       return dialogKey(e);
     }
     if (FKEYS[e.key]) {
       e.preventDefault();
-      // let queued scans and quotes land first: act on what the screen will show
-      queue.then(FKEYS[e.key]);
+      // let queued scans and quotes land first: act on what the screen will show; keys typed
+      // meanwhile wait for the dialog this opens
+      var action = FKEYS[e.key];
+      holdKeys();
+      pending += 1;
+      queue.then(action).catch(function (err) {
+        showError(err instanceof ApiError ? err : new ApiError("server", String(err)));
+      }).then(function () {
+        pending -= 1;
+        if (!pending) busyEl.hidden = true;
+        settle();
+      });
       return;
     }
     if (e.ctrlKey || e.altKey || e.metaKey) return; // browser shortcuts (Ctrl+R) stay usable
