@@ -16,7 +16,7 @@ from cards.schemas import CardAnswer
 from cards.services.cards import card_for_payment
 from core.auth import Role
 from core.money import Money
-from core.signin import sign_in_api, sign_out_token
+from core.signin import client_address, sign_in_api, sign_out_token
 from core.web import (
     ApiBlueprint,
     api_user,
@@ -280,6 +280,7 @@ def refund_sale(sale_no: str, body: RefundIn) -> RefundOut:
         actor=current_actor(),
         settings=settings(),
         keys=data_keys(),
+        address=client_address(),
     )
     session.commit()
     return RefundOut.of(result, _deliver(result.slip.id))

@@ -28,10 +28,12 @@ from cards.services import ledger
 from cards.services.expiry import expire
 from cards.services.ledger import PostingKey
 from cards.services.topup_preview import TopUpPreview, eligible, preview
+from core import audit
 from core.auth import Actor
 from core.config import Settings
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.keys import DataKeys
+from core.money import Money
 from core.periods import Month, local_date
 
 
@@ -51,9 +53,16 @@ def require_month_begun(settings: Settings, month: Month, at: datetime) -> None:
 
 
 def prepare_run(
-    session: Session, settings: Settings, month: Month, *, at: datetime, actor: Actor
+    session: Session,
+    settings: Settings,
+    month: Month,
+    *,
+    at: datetime,
+    actor: Actor,
+    address: str = "",
 ) -> TopUpRun:
-    """Record a run for `month` with its preview (nothing is credited yet)."""
+    """Record a run for `month` with its preview (nothing is credited yet); logged
+    (`topup_prepare`) in the caller's transaction."""
     pending = session.scalar(
         select(TopUpRun).where(
             TopUpRun.month == str(month), TopUpRun.status.in_(("prepared", "approved"))
@@ -90,7 +99,37 @@ def prepare_run(
             ).where(~already.exists(), candidates.c.amount > 0),
         )
     )
+    _audit(session, "topup_prepare", run, settings, at=at, actor=actor, address=address)
     return run
+
+
+def _audit(
+    session: Session,
+    kind: str,
+    run: TopUpRun,
+    settings: Settings,
+    *,
+    at: datetime,
+    actor: Actor,
+    address: str,
+) -> None:
+    """Log a step of a run (prepared, approved, cancelled) with its month, people and amount."""
+    audit.record(
+        session,
+        kind,
+        actor=actor,
+        at=at,
+        subject=f"topup:{run.month}#{run.id}",
+        detail={
+            "run": run.id,
+            "month": run.month,
+            "people": run.people,
+            "amount": str(Money(run.amount_fen)),
+            "approval": settings.allowance.approval,
+            "status": run.status,
+        },
+        address=address,
+    )
 
 
 def approve_run(
@@ -102,6 +141,7 @@ def approve_run(
     actor: Actor,
     keys: DataKeys,
     progress: Callable[[str], None] | None = None,
+    address: str = "",
 ) -> TopUpRun:
     """A second bureau user approves a prepared run, which is then posted."""
     run = session.get(TopUpRun, run_id)
@@ -118,7 +158,7 @@ def approve_run(
     if same:
         raise Forbidden("充值批次须由另一位民政局工作人员审批，准备人不能自己审批")
     return approve_and_post(
-        session, settings, run, at=at, actor=actor, keys=keys, progress=progress
+        session, settings, run, at=at, actor=actor, keys=keys, progress=progress, address=address
     )
 
 
@@ -131,17 +171,21 @@ def approve_and_post(
     actor: Actor,
     keys: DataKeys,
     progress: Callable[[str], None] | None = None,
+    address: str = "",
 ) -> TopUpRun:
     """Record `actor` as the run's approver and post it if its month has begun (else it stays
-    `approved` until then; callers check who may approve)."""
+    `approved` until then; callers check who may approve). Logged (`topup_approve`, also for
+    the implicit approval of "single") in the caller's transaction."""
     run.approved_at = at
     run.approved_by_id = actor.user_id
     run.approved_by = actor.name
     if not month_begun(settings, Month.parse(run.month), at):
         run.status = "approved"
         session.flush()
-        return run
-    return post_run(session, settings, run, at=at, actor=actor, keys=keys, progress=progress)
+    else:
+        post_run(session, settings, run, at=at, actor=actor, keys=keys, progress=progress)
+    _audit(session, "topup_approve", run, settings, at=at, actor=actor, address=address)
+    return run
 
 
 def post_due_runs(
@@ -158,9 +202,17 @@ def post_due_runs(
     return posted
 
 
-def cancel_run(session: Session, run_id: int, *, at: datetime, actor: Actor) -> TopUpRun:
+def cancel_run(
+    session: Session,
+    settings: Settings,
+    run_id: int,
+    *,
+    at: datetime,
+    actor: Actor,
+    address: str = "",
+) -> TopUpRun:
     """Cancel a prepared run, or an approved one still waiting for its month (nothing was
-    credited)."""
+    credited); logged (`topup_cancel`)."""
     run = session.get(TopUpRun, run_id)
     if run is None or run.status not in ("prepared", "approved"):
         raise Conflict(f"充值批次 #{run_id} 不是待审批状态，不能取消")
@@ -169,6 +221,7 @@ def cancel_run(session: Session, run_id: int, *, at: datetime, actor: Actor) -> 
     run.approved_by_id = actor.user_id
     run.approved_by = actor.name
     session.flush()
+    _audit(session, "topup_cancel", run, settings, at=at, actor=actor, address=address)
     return run
 
 
@@ -333,6 +386,7 @@ def run_topup(
     keys: DataKeys,
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
+    address: str = "",
 ) -> TopUpOutcome:
     """What `charity topup` does: preview; unless dry, post the approved runs now due, then
     prepare a run for whoever is not yet credited, and post it when approval is "single" (with
@@ -342,8 +396,10 @@ def run_topup(
     shown = preview(session, settings, month)
     if dry_run or shown.people == 0:
         return TopUpOutcome(shown, None, False, due)
-    run = prepare_run(session, settings, month, at=at, actor=actor)
+    run = prepare_run(session, settings, month, at=at, actor=actor, address=address)
     if settings.allowance.approval == "two_person":
         return TopUpOutcome(shown, run, False, due)
-    approve_and_post(session, settings, run, at=at, actor=actor, keys=keys, progress=progress)
+    approve_and_post(
+        session, settings, run, at=at, actor=actor, keys=keys, progress=progress, address=address
+    )
     return TopUpOutcome(shown, run, run.status == "posted", due)

@@ -15,6 +15,7 @@ from cards.views.office import BUREAU, bp, done, refused
 from core.errors import DomainError, ValidationError
 from core.forms import read_form
 from core.periods import Month, PeriodError
+from core.signin import client_address
 from core.web import current_actor, data_keys, db_session, now, roles_required, settings
 
 
@@ -33,7 +34,13 @@ def topups() -> str | Response:
         try:
             month = topup_preview.parse_month(month_text, at=now(), settings=config)
             outcome = topup.run_topup(
-                session, config, month, at=now(), actor=current_actor(), keys=data_keys()
+                session,
+                config,
+                month,
+                at=now(),
+                actor=current_actor(),
+                keys=data_keys(),
+                address=client_address(),
             )
             if outcome.run is None:
                 raise ValidationError(f"{month} 没有尚未充值的符合条件账户")
@@ -65,7 +72,13 @@ def topups() -> str | Response:
 def topup_approve(run_id: int) -> Response:
     try:
         run = topup.approve_run(
-            db_session(), settings(), run_id, at=now(), actor=current_actor(), keys=data_keys()
+            db_session(),
+            settings(),
+            run_id,
+            at=now(),
+            actor=current_actor(),
+            keys=data_keys(),
+            address=client_address(),
         )
     except DomainError as exc:
         return refused(exc, url_for("cards.topups"))
@@ -102,7 +115,14 @@ def _said(run: TopUpRun) -> str:
 @roles_required(*BUREAU)
 def topup_cancel(run_id: int) -> Response:
     try:
-        topup.cancel_run(db_session(), run_id, at=now(), actor=current_actor())
+        topup.cancel_run(
+            db_session(),
+            settings(),
+            run_id,
+            at=now(),
+            actor=current_actor(),
+            address=client_address(),
+        )
     except DomainError as exc:
         return refused(exc, url_for("cards.topups"))
     return done(f"批次 #{run_id} 已取消", url_for("cards.topups"))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from cards.services import ledger
 from clothing_exchange.services import release_claims
+from core import audit
 from core.auth import Actor
 from core.config import Settings
 from core.errors import Conflict, ValidationError
@@ -104,11 +105,13 @@ def refund(
     actor: Actor,
     settings: Settings,
     keys: DataKeys,
+    address: str = "",
 ) -> RefundResult:
     """Return money to the same tenders (card first, up to what the card paid, then cash), goods
     to stock and clothing allowance to the quarter, and queue the refund slip. Never more than was
     paid. A void is a whole refund of a sale of the same business day whose shift is still open;
-    later it is a refund (Conflict saying so)."""
+    later it is a refund (Conflict saying so). Logged (`refund`, a void too) in the caller's
+    transaction."""
     reason = request.reason.strip()
     if not reason:
         raise ValidationError("退货必须填写原因")
@@ -196,6 +199,21 @@ def refund(
         )
     session.flush()
     slip = queue_refund_slip(session, record, settings=settings, at=at, actor=actor)
+    audit.record(
+        session,
+        "refund",
+        actor=actor,
+        at=at,
+        subject=f"sale:{sale.sale_no}",
+        detail={
+            "refund_no": record.refund_no,
+            "kind": record.kind,
+            "card": str(card_part),
+            "cash": str(cash_part),
+            "reason": reason,
+        },
+        address=address,
+    )
     balance = None if sale.account_id is None else ledger.balance(session, sale.account_id)
     return RefundResult(record, balance, slip)
 
