@@ -21,7 +21,7 @@ from core.db import is_empty
 from core.keys import DataKeys, resolve_keys
 from core.stores import add_store, ensure_first_store, list_stores
 from inventory import cli as inventory_cli
-from pos import admin_cli, report_cli
+from pos import admin_cli, report_cli, report_lists_cli
 from pos.demo import PUBLISHED_PASSWORDS
 
 _ROLES = [r.value for r in Role]
@@ -285,10 +285,12 @@ def ledger_verify(seal_texts: tuple[str, ...], seal_key_stdin: bool) -> None:
 
 @main.group()
 def report() -> None:
-    """报表：fund 慈善购物卡资金月报。"""
+    """报表：fund 慈善购物卡资金月报；dormant 走访名单；stock 库存估值。"""
 
 
 report.add_command(report_cli.fund_report)
+report.add_command(report_lists_cli.dormant_report)
+report.add_command(report_lists_cli.stock_report)
 
 
 @main.group()
