@@ -37,6 +37,7 @@ import inventory.views
 import pos.api
 import pos.audit_views
 import pos.printing.views
+import pos.report_views
 import pos.services.fund_figures
 import pos.staff
 import pos.views
@@ -78,6 +79,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     pos.views.office_bp,
     pos.staff.bp,
     pos.audit_views.bp,
+    pos.report_views.bp,
     pos.printing.views.bp,
     cards.views.bp,
     cards.api.api,
@@ -93,6 +95,7 @@ _NAV_MODULES = (
     pos.views,
     pos.staff,
     pos.audit_views,
+    pos.report_views,
     cards.views,
     inventory.views,
     clothing_exchange.views,
