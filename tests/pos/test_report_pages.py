@@ -97,3 +97,29 @@ def test_reports_are_in_the_menu_for_their_roles(
     login(Role.SUPERVISOR)
     home = client.get("/office/reports/sales").get_data(as_text=True)
     assert "销售报表" in home
+
+
+def test_the_flows_page_charts_twelve_months_of_credited_spent_and_lapsed(
+    client: FlaskClient,
+    database: Database,
+    store: Store,
+    clock: FakeClock,
+    login: Callable[..., StaffUser],
+    make_user: Callable[..., StaffUser],
+) -> None:
+    _sell(database, store, Actor.of(make_user(Role.CASHIER)), clock, "f-1")
+    login(Role.BUREAU)
+    page = client.get("/cards/reports/flows")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert text.count("<svg") == 2 and "充值" in text and "过期" in text
+    csv_text = client.get("/cards/reports/flows?format=csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(csv_text.lstrip("\ufeff"))))
+    assert rows[0] == ["月份", "充值", "消费（扣除退款）", "过期", "调整"]
+    assert len(rows) == 1 + 12 + 1  # the header, twelve months, the total
+    this_month = rows[-2]
+    assert this_month[2] == "9.50" and this_month[4] == "50.00"  # the sale; the test's top-up
+    assert rows[-1][0] == "合计" and rows[-1][2] == "9.50"
+    assert client.get("/cards/reports/flows?month=2026-13").status_code == 400
+    assert client.get("/cards/reports/flows?month=2099-01").status_code == 400
+    assert "资金走势" in client.get("/cards/fund").get_data(as_text=True)
