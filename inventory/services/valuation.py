@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.export import Column, Table
 from core.money import Money
 from inventory.models import Product, StockMovement
 from inventory.services.pricing import format_qty, line_amount, milli_to_qty
@@ -103,3 +104,55 @@ def stock_valuation(session: Session) -> Valuation:
             )
         )
     return Valuation(rows)
+
+
+def valuation_table(valuation: Valuation) -> Table:
+    """The valuation as the office page and its files show it (Chinese headers)."""
+    return Table(
+        [
+            Column("条码"),
+            Column("商品"),
+            Column("类别"),
+            Column("单位"),
+            Column("库存", "quantity"),
+            Column("最近采购单价", "amount"),
+            Column("成本金额", "amount"),
+            Column("标价金额", "amount"),
+        ],
+        [
+            (
+                r.barcode,
+                r.name,
+                r.category,
+                r.unit,
+                milli_to_qty(r.stock_milli),
+                r.unit_cost,
+                r.cost_value,
+                r.list_value,
+            )
+            for r in valuation.rows
+        ],
+        totals=[
+            (
+                "合计",
+                f"{len(valuation.rows)} 种",
+                "",
+                "",
+                None,
+                None,
+                valuation.cost_total,
+                valuation.list_total,
+            )
+        ],
+    )
+
+
+def by_category(valuation: Valuation) -> list[tuple[str, Money, Money]]:
+    """(category, cost value, list value) per category, the largest list value first."""
+    sums: dict[str, tuple[Money, Money]] = {}
+    for r in valuation.rows:
+        cost, listed = sums.get(r.category or "未分类", (Money.zero(), Money.zero()))
+        sums[r.category or "未分类"] = (cost + r.cost_value, listed + r.list_value)
+    return sorted(
+        ((c, cost, listed) for c, (cost, listed) in sums.items()), key=lambda t: -t[2].fen
+    )

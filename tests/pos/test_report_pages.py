@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from decimal import Decimal
 
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
@@ -13,8 +14,10 @@ from sqlalchemy import select
 from core import audit
 from core.auth import Actor, Role, StaffUser
 from core.db import Database
+from core.money import Money
+from inventory.services.stock import record_movement
 from tests.conftest import FakeClock
-from tests.pos.conftest import Store
+from tests.pos.conftest import ACTOR, Store
 from tests.pos.test_report_lists import _sell
 
 
@@ -123,3 +126,41 @@ def test_the_flows_page_charts_twelve_months_of_credited_spent_and_lapsed(
     assert client.get("/cards/reports/flows?month=2026-13").status_code == 400
     assert client.get("/cards/reports/flows?month=2099-01").status_code == 400
     assert "资金走势" in client.get("/cards/fund").get_data(as_text=True)
+
+
+def test_the_stock_valuation_page_and_its_files(
+    client: FlaskClient,
+    database: Database,
+    store: Store,
+    clock: FakeClock,
+    login: Callable[..., StaffUser],
+) -> None:
+    with database.transaction() as session:
+        rice = session.merge(store.rice)
+        record_movement(
+            session,
+            rice,
+            Decimal(5),
+            "receipt",
+            at=clock(),
+            actor=ACTOR,
+            unit_cost=Money.parse("7.00"),
+        )
+    login(Role.SUPERVISOR)
+    page = client.get("/inventory/reports/valuation")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "东北大米" in text and "175.00" in text and "不分门店" in text and "<svg" in text
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get("/inventory/reports/valuation?format=csv")
+                .get_data(as_text=True)
+                .lstrip("\ufeff")
+            )
+        )
+    )
+    assert rows[0][:2] == ["条码", "商品"]
+    rice_row = next(r for r in rows if r[0] == store.rice.barcode)
+    assert rice_row[-2:] == ["175.00", "250.00"]  # 25 bags at 7.00 cost, at 10.00 list
+    assert client.get("/inventory/reports/valuation?format=xlsx").status_code == 200
