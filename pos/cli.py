@@ -12,6 +12,7 @@ import sys
 import click
 
 from cards import cli as cards_cli
+from cards import qr
 from cards.services.seals import parse_seal
 from clothing_exchange import cli as clothing_cli
 from core import accounts
@@ -108,6 +109,9 @@ def serve(host: str, port: int, demo: bool, threads: int) -> None:
         reason = os_reason(exc) if isinstance(exc, OSError) else f"地址或端口无效（{exc}）"
         fail(f"错误：无法在 {host}:{port} 上启动服务：{reason}")
     click.echo(f"{settings.store.name} 已启动：http://{host}:{port}/  （Ctrl+C 停止）")
+    warning = qr.serve_warning(host, settings.balance_page.base_url)
+    if warning is not None:
+        click.echo(warning, err=True)
     try:
         server.run()
     except KeyboardInterrupt:
