@@ -83,6 +83,9 @@ def serve(host: str, port: int, demo: bool, threads: int) -> None:
             fail(f"错误：{problem}")
     db = context.database(require_schema=not demo)
     if demo:
+        from pos.demo import DEMO_APPROVAL_LINE, demo_settings
+
+        settings = demo_settings(settings)
 
         def demo_keys() -> DataKeys:  # the app's own: a demo store's key file, or data_key
             return resolve_keys(settings.security.data_key, settings.instance_dir, demo=True)
@@ -100,6 +103,7 @@ def serve(host: str, port: int, demo: bool, threads: int) -> None:
                 click.echo(line)
         else:
             click.echo("数据库已有数据，未重复载入演示数据。演示账号见 README。")
+        click.echo(DEMO_APPROVAL_LINE)
     elif not migrate.is_current(db.engine):
         fail("错误：数据库结构不是最新，请先运行 charity init")
     app = create_app(settings, database=db, clock=context.clock, demo=demo)
