@@ -176,8 +176,13 @@ def _check(labels: Sequence[str], series: Sequence[Series]) -> None:
 
 
 def _top(series: Sequence[Series]) -> Decimal:
+    """The axis maximum; for counts (whole numbers only) a multiple of four, so that the four
+    grid steps are whole numbers too."""
     values = [Decimal(v) for s in series for v in s.values]
-    return _nice_max(max(values, default=Decimal(0)))
+    top = _nice_max(max(values, default=Decimal(0)))
+    if all(isinstance(v, int) for s in series for v in s.values):
+        top = Decimal(-(-int(top.to_integral_value(rounding="ROUND_CEILING")) // 4) * 4)
+    return top
 
 
 def bar_chart(
@@ -194,7 +199,8 @@ def bar_chart(
     frame = _Frame(width, height)
     top = _top(series)
     slot = frame.plot_w / max(1, len(labels))
-    bar = slot * 0.8 / max(1, len(series))
+    bar = min(slot * 0.8 / max(1, len(series)), 64.0)
+    inset = (slot - bar * max(1, len(series))) / 2
     out = _open(title, frame)
     out.append(_patterns(len(series)))
     out += _axes(frame, top, labels, slot)
@@ -205,7 +211,7 @@ def bar_chart(
         for i, value in enumerate(s.values):
             shown = max(Decimal(value), Decimal(0))
             y = frame.y(shown, top)
-            x = frame.left + slot * i + slot * 0.1 + bar * j
+            x = frame.left + slot * i + inset + bar * j
             out.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{base - y:.1f}" '
                 f'fill="url(#p{j})" stroke="{colour}" stroke-width="1">'

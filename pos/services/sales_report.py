@@ -132,7 +132,8 @@ def sales_report(
     elif by == "hour":
         groups = _group(sales, lambda s: s.at.astimezone(tz).hour)
         hours = [h for h in range(24) if h in groups]
-        keys = list(range(min(hours), max(hours) + 1)) if hours else []
+        # the store's day at least (8 to 20 h), wider when sales were made outside it
+        keys = list(range(min([8, *hours]), max([20, *hours]) + 1))
         for k in keys:
             groups.setdefault(k, Figures())
         labels = [f"{k}时" for k in keys]

@@ -46,3 +46,9 @@ def test_an_empty_chart_says_so_and_mismatched_series_are_refused() -> None:
     assert "所选期间没有数据" in empty
     with pytest.raises(ValueError, match="values for"):
         line_chart("x", ["a", "b"], [Series("s", [1])])
+
+
+def test_a_count_axis_has_whole_number_steps() -> None:
+    chart = bar_chart("笔数", ["9时", "10时"], [Series("笔数", [0, 2])])
+    texts = [t.text for t in ET.fromstring(str(chart)).iter(f"{NS}text")]
+    assert {"0", "1", "2", "3", "4"} <= set(texts) and "0.50" not in texts
