@@ -23,7 +23,15 @@ from cards.services.clothing import clothing_status
 from cards.services.text import mask_name
 from core.auth import Role
 from core.money import Money
-from core.web import ApiBlueprint, current_actor, data_keys, db_session, now, settings
+from core.web import (
+    ApiBlueprint,
+    app_state,
+    current_actor,
+    data_keys,
+    db_session,
+    now,
+    settings,
+)
 
 api = ApiBlueprint("cards_api", __name__, tag="cards")
 
@@ -71,6 +79,7 @@ def card_lookup(query: CardLookupQuery) -> CardLookupAnswer:
         at=now(),
         actor=current_actor(),
         address=request.remote_addr or "",
+        engine=app_state().db.engine,
     )
     answer = CardLookupAnswer(
         items=[
@@ -84,7 +93,7 @@ def card_lookup(query: CardLookupQuery) -> CardLookupAnswer:
             for card in found
         ]
     )
-    session.commit()  # the lookup's audit event
+    session.rollback()  # a GET: it read; the lookup's event is in its own transaction
     return answer
 
 

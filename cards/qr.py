@@ -5,6 +5,8 @@ and the 4-module quiet zone the standard asks for, so a phone finds it from arm'
 from __future__ import annotations
 
 import io
+import ipaddress
+from urllib.parse import urlsplit
 
 import qrcode
 import qrcode.constants
@@ -65,3 +67,42 @@ def _escape(text: str) -> str:
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     )
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def base_url_is_loopback(base_url: str) -> bool:
+    """Whether the balance page's `base_url` names this machine only (127.0.0.1, localhost,
+    ::1): a phone scanning a card cannot reach it."""
+    return _is_loopback(urlsplit(base_url.strip()).hostname or "")
+
+
+def loopback_warning(base_url: str) -> str | None:
+    """The warning the card sheet and `charity serve` give when the cards' QR codes would point
+    at this machine only; None when `base_url` is reachable from elsewhere."""
+    if not base_url_is_loopback(base_url):
+        return None
+    return (
+        f"注意：查余额地址 balance_page.base_url 是本机地址（{base_url}），卡片上的二维码用手机"
+        "扫描后打不开。请在 config.toml 的 [balance_page] 中把 base_url 改为手机能访问的地址"
+        "（如 http://门店电脑的局域网IP:5000 或正式域名）后再打印卡片。"
+    )
+
+
+def serving_elsewhere(host: str) -> bool:
+    """Whether `charity serve --host HOST` listens beyond this machine (0.0.0.0, a LAN address)."""
+    return not _is_loopback(host)
+
+
+def serve_warning(host: str, base_url: str) -> str | None:
+    """What `charity serve --host HOST` warns: the store is served to other machines while the
+    cards' QR codes point at this one."""
+    return loopback_warning(base_url) if serving_elsewhere(host) else None

@@ -21,6 +21,7 @@ from clothing_exchange.services.intake_file import (
 from clothing_exchange.services.stock import clothing_stock
 from core import audit
 from core.auth import Role
+from core.charts import Series, bar_chart
 from core.errors import DomainError, NotFound
 from core.export import csv_bytes, xlsx_bytes
 from core.export.web import download
@@ -157,12 +158,21 @@ def report_page() -> ResponseReturnValue:
     cfg = settings()
     session = db_session()
     at = now()
+    intake = reports.intake_by_month_and_point(session)
+    given = reports.given_by_quarter(session)
+    quarters, sorted_in, given_out = reports.in_and_out_by_quarter(intake, given)
+    chart = bar_chart(
+        "爱心衣物每季度入库与发放（件）",
+        quarters,
+        [Series("分拣入库", list(sorted_in)), Series("发放", list(given_out))],
+    )
     return render_template(
         "clothing_exchange/reports.html",
-        intake=reports.intake_by_month_and_point(session),
-        given=reports.given_by_quarter(session),
+        intake=intake,
+        given=given,
         unused=reports.unused_allowance(session, cfg, at=at),
         quarter=quarter_of(at, cfg),
+        chart=chart,
     )
 
 

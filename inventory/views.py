@@ -11,10 +11,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from core.auth import Role
+from core.charts import Series, bar_chart
 from core.errors import DomainError, NotFound, UnknownProduct, ValidationError
 from core.export import csv_bytes, xlsx_bytes
 from core.export.web import download
 from core.forms import read_form, read_input
+from core.report_page import ReportPage, report_response
 from core.web import current_actor, db_session, now, roles_required, settings
 from inventory.models import MOVEMENT_LABELS, SOURCE_LABELS, Product
 from inventory.schemas import (
@@ -25,7 +27,7 @@ from inventory.schemas import (
     ReceiptRequest,
     WriteoffRequest,
 )
-from inventory.services import report_export
+from inventory.services import report_export, valuation
 from inventory.services.counter_keys import (
     MAX_QUICK_KEYS,
     CounterKeys,
@@ -67,6 +69,7 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("盘点", "inventory.stocktake", _SUPERVISOR),
     ("库存报表", "inventory.reports", _SUPERVISOR),
     ("快捷商品", "inventory.quick_keys", _SUPERVISOR),
+    ("库存估值", "inventory.valuation_page", _SUPERVISOR),
 ]
 
 _HELPERS = {
@@ -451,3 +454,31 @@ def labels() -> ResponseReturnValue:
         ids = [int(i) for i in request.args.getlist("id") if i.isdigit()]
         chosen = list(products_by_ids(session, ids))
     return _render("inventory/labels.html", products=chosen, title=title)
+
+
+@bp.get("/reports/valuation")
+@roles_required(Role.SUPERVISOR)
+def valuation_page() -> ResponseReturnValue:
+    """Stock valuation now, at cost and at list price, with a chart by category."""
+    cfg = settings()
+    at = now()
+    report = valuation.stock_valuation(db_session())
+    categories = valuation.by_category(report)[:12]
+    chart = bar_chart(
+        "各类别库存金额（元）",
+        [c for c, _, _ in categories],
+        [
+            Series("成本金额", [cost.decimal for _, cost, _ in categories]),
+            Series("标价金额", [listed.decimal for _, _, listed in categories]),
+        ],
+    )
+    page = ReportPage(
+        "库存估值",
+        valuation.valuation_table(report),
+        period=f"截至 {at.astimezone(cfg.tz):%Y-%m-%d %H:%M}",
+        charts=[chart],
+        note="库存按商品统一记一个数（不分门店）。成本按最近一次采购单价计，"
+        "从未采购过的（捐赠或盘点入库）按 0 计；标价按现行标价计。",
+        filename="库存估值",
+    )
+    return report_response(page, settings=cfg, at=at)

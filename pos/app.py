@@ -39,6 +39,7 @@ import pos.audit_views
 import pos.counter_api
 import pos.display
 import pos.printing.views
+import pos.report_views
 import pos.services.fund_figures
 import pos.staff
 import pos.views
@@ -83,6 +84,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     pos.display.bp,
     pos.display.api,
     pos.counter_api.api,
+    pos.report_views.bp,
     pos.printing.views.bp,
     cards.views.bp,
     cards.api.api,
@@ -98,6 +100,7 @@ _NAV_MODULES = (
     pos.views,
     pos.staff,
     pos.audit_views,
+    pos.report_views,
     cards.views,
     inventory.views,
     clothing_exchange.views,

@@ -12,6 +12,7 @@ import sys
 import click
 
 from cards import cli as cards_cli
+from cards import qr
 from cards.services.seals import parse_seal
 from clothing_exchange import cli as clothing_cli
 from core import accounts
@@ -21,7 +22,7 @@ from core.db import is_empty
 from core.keys import DataKeys, resolve_keys
 from core.stores import add_store, ensure_first_store, list_stores
 from inventory import cli as inventory_cli
-from pos import admin_cli, report_cli
+from pos import admin_cli, report_cli, report_lists_cli
 from pos.demo import PUBLISHED_PASSWORDS
 
 _ROLES = [r.value for r in Role]
@@ -82,6 +83,9 @@ def serve(host: str, port: int, demo: bool, threads: int) -> None:
             fail(f"错误：{problem}")
     db = context.database(require_schema=not demo)
     if demo:
+        from pos.demo import DEMO_APPROVAL_LINE, demo_settings
+
+        settings = demo_settings(settings)
 
         def demo_keys() -> DataKeys:  # the app's own: a demo store's key file, or data_key
             return resolve_keys(settings.security.data_key, settings.instance_dir, demo=True)
@@ -99,6 +103,7 @@ def serve(host: str, port: int, demo: bool, threads: int) -> None:
                 click.echo(line)
         else:
             click.echo("数据库已有数据，未重复载入演示数据。演示账号见 README。")
+        click.echo(DEMO_APPROVAL_LINE)
     elif not migrate.is_current(db.engine):
         fail("错误：数据库结构不是最新，请先运行 charity init")
     app = create_app(settings, database=db, clock=context.clock, demo=demo)
@@ -108,6 +113,9 @@ def serve(host: str, port: int, demo: bool, threads: int) -> None:
         reason = os_reason(exc) if isinstance(exc, OSError) else f"地址或端口无效（{exc}）"
         fail(f"错误：无法在 {host}:{port} 上启动服务：{reason}")
     click.echo(f"{settings.store.name} 已启动：http://{host}:{port}/  （Ctrl+C 停止）")
+    warning = qr.serve_warning(host, settings.balance_page.base_url)
+    if warning is not None:
+        click.echo(warning, err=True)
     try:
         server.run()
     except KeyboardInterrupt:
@@ -285,10 +293,12 @@ def ledger_verify(seal_texts: tuple[str, ...], seal_key_stdin: bool) -> None:
 
 @main.group()
 def report() -> None:
-    """报表：fund 慈善购物卡资金月报。"""
+    """报表：fund 慈善购物卡资金月报；dormant 走访名单；stock 库存估值。"""
 
 
 report.add_command(report_cli.fund_report)
+report.add_command(report_lists_cli.dormant_report)
+report.add_command(report_lists_cli.stock_report)
 
 
 @main.group()

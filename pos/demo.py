@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -37,3 +38,19 @@ def load_demo(session: Session, settings: Settings, *, keys: DataKeys, at: datet
     for module in (inventory.demo, clothing_exchange.demo):
         lines.extend(module.load(session, settings, at=at))
     return lines
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """The settings a demo store runs with: two-person approval (top-up runs and adjustments wait
+    for a second bureau user), so that `bureau` prepares and `bureau2` approves, as the README
+    offers. Everything else is the configuration's."""
+    if settings.allowance.approval == "two_person":
+        return settings
+    return dataclasses.replace(
+        settings, allowance=dataclasses.replace(settings.allowance, approval="two_person")
+    )
+
+
+DEMO_APPROVAL_LINE = (
+    "演示门店使用双人审批：bureau 发起充值或调整，bureau2 审批（同一人不能审批自己发起的）。"
+)

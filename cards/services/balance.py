@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from stdnum import luhn
 
@@ -130,7 +130,9 @@ def balance_view(
         recent=recent,
         clothing=clothing,
         clothing_next=clothing_next,
-        next_topup=next_topup_date(today, settings.allowance.topup_day, credit is not None)
+        next_topup=next_topup_date(
+            today, settings.allowance.topup_day, _credited_through(session, account_id, month)
+        )
         if person.status == "active"
         else None,
         store={
@@ -142,14 +144,31 @@ def balance_view(
     )
 
 
-def next_topup_date(today: date, topup_day: int, credited_this_month: bool) -> date:
-    """The `topup_day` of this month while this month's credit has not come (even if the day
-    has passed: the bureau is late, it is still the next one), else that of next month. A day
-    past the month's end is its last day (topup_day 31 -> 30 November)."""
+def next_topup_date(today: date, topup_day: int, credited_through: Month | None) -> date:
+    """The `topup_day` of the first month from this one whose credit has not come:
+    `credited_through` is the latest month already credited (None: not even this one). While
+    this month's credit has not come it is this month's day (even if the day has passed: the
+    bureau is late, it is still the next one); once this month's, or a later month's (a run
+    posted ahead), is in, it is the month after that. A day past the month's end is its last
+    day (topup_day 31 -> 30 November)."""
     month = Month.of_date(today)
-    if credited_this_month:
-        month = month.next()
+    if credited_through is not None and credited_through >= month:
+        month = credited_through.next()
     return min(month.first_day + timedelta(days=topup_day - 1), month.last_day)
+
+
+def _credited_through(session: Session, account_id: int, month: Month) -> Month | None:
+    """The latest month, from `month` on, whose top-up the account has received."""
+    latest = session.scalar(
+        select(func.max(LedgerTransaction.period))
+        .join(Posting, Posting.txn_id == LedgerTransaction.id)
+        .where(
+            Posting.account_id == account_id,
+            LedgerTransaction.kind == "topup",
+            LedgerTransaction.period >= str(month),
+        )
+    )
+    return Month.parse(latest) if latest else None
 
 
 def _movement(line: statement.LedgerLine, tz: tzinfo) -> Movement:

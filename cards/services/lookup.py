@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from cards.models import Card
@@ -54,9 +55,12 @@ def lookup_cards(
     at: datetime,
     actor: Actor,
     address: str = "",
+    engine: Engine | None = None,
 ) -> list[Card]:
     """The cards (active, else frozen) of at most five people matching `text`, logged as a
-    `card_lookup` event with the masked name asked for and how many were found (flushes only)."""
+    `card_lookup` event with the masked name asked for and how many were found: in `session`
+    (flushes only), or, given the `engine`, in a transaction of its own (a GET's session only
+    reads: on SQLite a read transaction cannot become a writer once another one has written)."""
     query = parse_query(text)
     people = find_by_name_and_last4(
         session, query.name, query.last4, keys=keys, limit=MAX_RESULTS * 2
@@ -69,13 +73,25 @@ def lookup_cards(
             found.append(card)
         if len(found) == MAX_RESULTS:
             break
-    audit.record(
-        session,
-        "card_lookup",
-        actor=actor,
-        at=at,
-        subject=mask_name(query.name),
-        detail={"found": len(found)},
-        address=address,
-    )
+    subject, detail = mask_name(query.name), {"found": len(found)}
+    if engine is None:
+        audit.record(
+            session,
+            "card_lookup",
+            actor=actor,
+            at=at,
+            subject=subject,
+            detail=detail,
+            address=address,
+        )
+    else:
+        audit.record_now(
+            engine,
+            "card_lookup",
+            actor=actor,
+            at=at,
+            subject=subject,
+            detail=detail,
+            address=address,
+        )
     return found

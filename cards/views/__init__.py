@@ -5,7 +5,7 @@ public balance page and the kiosk keep their own blueprint (`cards.views.balance
 
 from __future__ import annotations
 
-from cards.views import adjustments, fund, people, roster, sheet, topups
+from cards.views import adjustments, fund, people, reports, roster, sheet, topups
 from cards.views.office import NAV, bp
 
-__all__ = ["NAV", "adjustments", "bp", "fund", "people", "roster", "sheet", "topups"]
+__all__ = ["NAV", "adjustments", "bp", "fund", "people", "reports", "roster", "sheet", "topups"]

@@ -38,6 +38,7 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("月度充值", "cards.topups", BUREAU),
     ("调整审批", "cards.adjustments", BUREAU),
     ("资金月报", "cards.fund", BUREAU),
+    ("资金走势", "cards.flows", BUREAU),
     ("月结", "cards.months", BUREAU),
 ]
 

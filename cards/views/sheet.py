@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from barcode import Code128
 from barcode.writer import SVGWriter
-from flask import abort, render_template, request
+from flask import render_template, request
 from markupsafe import Markup
 
 from cards import qr
@@ -61,10 +61,11 @@ class SheetItem:
 def sheet() -> str:
     """Printable cards (CR80): `?card=NO` (repeatable), or `?all=1` for every active card."""
     numbers = [n for n in request.args.getlist("card") if n.strip()]
-    if not numbers and not request.args.get("all"):
-        abort(400)
-    chosen = cards.active_cards(db_session(), numbers or None)
     base = settings().balance_page.base_url
+    warning = qr.loopback_warning(base)
+    if not numbers and not request.args.get("all"):  # nothing chosen yet: say how to choose
+        return render_template("cards/sheet_choose.html", warning=warning)
+    chosen = cards.active_cards(db_session(), numbers or None)
     items = [
         SheetItem(
             card=card,
@@ -76,7 +77,7 @@ def sheet() -> str:
         )
         for card in chosen
     ]
-    page = render_template("cards/sheet.html", items=items)
+    page = render_template("cards/sheet.html", items=items, warning=warning)
     audit.record_now(  # its own transaction: a GET's session only reads
         app_state().db.engine,
         "export",

@@ -147,3 +147,16 @@ def given_between(session: Session, start: datetime, end: datetime) -> int:
         .where(ClothingClaim.released_at >= start, ClothingClaim.released_at < end)
     )
     return int(taken or 0) - int(returned or 0)
+
+
+def in_and_out_by_quarter(
+    intake: list[IntakeTotal], given: list[GivenTotal]
+) -> tuple[list[str], list[int], list[int]]:
+    """Quarters (oldest first, at most the last eight), items sorted in and items given out."""
+    sorted_in: dict[str, int] = {}
+    for row in intake:
+        quarter = str(Month.parse(row.month).quarter)
+        sorted_in[quarter] = sorted_in.get(quarter, 0) + row.items
+    out = {g.quarter: g.total for g in given}
+    quarters = sorted(set(sorted_in) | set(out))[-8:]
+    return quarters, [sorted_in.get(q, 0) for q in quarters], [out.get(q, 0) for q in quarters]

@@ -132,3 +132,48 @@ def test_kiosk_shows_a_scan_and_clears(
     page.wait_for_url(live_server + "/kiosk")
     assert "12.22" not in page.inner_text("body")
     assert page.evaluate("document.activeElement.id") == "kiosk-code"
+
+
+ZOOMED = {"width": 188, "height": 334}  # a 375x667 phone at 200% zoom, in CSS pixels
+
+
+def test_balance_page_at_200_percent_zoom_does_not_overflow(
+    browser: Any, live_server: str, card: Card, session: Session, artifacts: Any
+) -> None:
+    # a four-digit balance, the widest a card holds in practice
+    ledger.adjust(
+        session,
+        card.account_id,
+        Money.parse("1222.28"),
+        reason="测试大额",
+        at=shanghai(2026, 11, 28, 9),
+        tz=SHANGHAI,
+        actor=ACTOR,
+        keys=TEST_KEYS,
+    )
+    session.commit()
+    context = browser.new_context(viewport=ZOOMED, device_scale_factor=4, is_mobile=True)
+    page = context.new_page()
+    assert page.goto(f"{live_server}/b/{card.qr_token}").status == 200
+    balance = page.get_by_test_id("balance")
+    assert balance.inner_text().replace("\n", "") == "￥1234.50"
+    page.screenshot(path=str(artifacts / "balance-page-200pct.png"), full_page=True)
+    width = ZOOMED["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # the balance stays inside its frame
+    inside = balance.evaluate(
+        """e => { const b = e.getBoundingClientRect();
+                  const f = e.closest('.bp-card').getBoundingClientRect();
+                  return e.scrollWidth <= e.clientWidth + 1 && b.left >= f.left
+                         && b.right <= f.right + 0.5; }"""
+    )
+    assert inside
+    # the masked name is on one line (not 张* / 云)
+    lines = page.locator(".bp-name").evaluate(
+        """e => { const r = document.createRange(); r.selectNodeContents(e);
+                  const tops = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
+                  return tops.size; }"""
+    )
+    assert lines == 1
+    assert page.locator(".bp-name").inner_text() == "张*云"
+    context.close()

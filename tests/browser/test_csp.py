@@ -26,6 +26,13 @@ pytestmark = pytest.mark.browser
 
 # Query strings a page needs to show something (it answers 400 without).
 QUERIES = {"cards.sheet": "?all=1", "inventory.labels": "?received=today"}
+# More views of one page: the card sheet before cards are chosen, every grouping of the sales
+# report (each draws its own chart), the trend page of an earlier month.
+EXTRA_URLS = [
+    "/cards/sheet",
+    *(f"/office/reports/sales?by={by}" for by in ("hour", "cashier", "category", "product")),
+    "/cards/reports/flows?month=2026-01",
+]
 NOT_PAGES = {"healthz", "printing.state", "static"}  # JSON, not pages
 # file downloads (their links are on the report pages, which are loaded)
 NOT_PAGES |= {"clothing.report_download", "inventory.report_download", "cards.fund_download"}
@@ -111,7 +118,7 @@ def test_every_page_loads_without_a_csp_violation(
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     seen = _watch(page)
     _sign_in(page, live_server, "root")
-    urls = [*_pages(app, values), "/no/such/page"]
+    urls = [*_pages(app, values), *EXTRA_URLS, "/no/such/page"]
     assert len(urls) > 25
     statuses = {}
     for url in urls:

@@ -69,6 +69,8 @@ def test_intake_form_events_and_stock_pages(
     assert refused.status_code == 400 and "发放日期" in refused.get_data(as_text=True)
     report = client.get("/clothing/reports").get_data(as_text=True)
     assert "2026-Q4" in report and "新城街道开元社区回收点" in report
+    chart = report.split('<figure class="chart">', 1)[1].split("</figure>", 1)[0]
+    assert "<svg" in chart and "2026-Q4" in chart and "分拣入库" in chart and "发放" in chart
 
 
 def _event(client: Any, handouts: str) -> Any:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from cards import hooks
 from cards.hooks import CardsHooks, ClothingStatus
-from cards.services import cards, ledger
+from cards.services import cards, ledger, topup
 from cards.services.balance import card_for_token, next_topup_date
 from cards.services.text import mask_name
 from core.money import Money
@@ -130,6 +130,27 @@ def test_before_this_months_credit_the_next_topup_is_this_month(
     assert "12月补贴" in page and "还没到账" in page
 
 
+def test_a_later_months_credit_already_in_the_list_moves_the_next_topup_past_it(
+    client: FlaskClient, holder: Holder, session: Session, settings: Any, clock: Any
+) -> None:
+    # December's run was posted (its business day 1 December) and the page is read on a clock
+    # still in November: the list shows 12月补贴, so the next credit is January's, not December's.
+    topup.run_topup(
+        session,
+        settings,
+        Month(2026, 12),
+        at=shanghai(2026, 12, 1, 9, 0),
+        actor=ACTOR,
+        keys=TEST_KEYS,
+    )
+    session.commit()
+    clock.set(shanghai(2026, 11, 30, 10, 0))
+    data = client.get(holder.url, headers=JSON).get_json()
+    assert data["next_topup"] == "2027-01-01"
+    page = client.get(holder.url).get_data(as_text=True)
+    assert "12月补贴" in page and "1月1日" in page and "12月1日</b>" not in page
+
+
 @pytest.mark.parametrize(
     ("today", "day", "credited", "expected"),
     [
@@ -141,7 +162,15 @@ def test_before_this_months_credit_the_next_topup_is_this_month(
     ],
 )
 def test_next_topup_date(today: date, day: int, credited: bool, expected: date) -> None:
-    assert next_topup_date(today, day, credited) == expected
+    through = Month.of_date(today) if credited else None
+    assert next_topup_date(today, day, through) == expected
+
+
+def test_next_topup_after_a_later_month_already_credited() -> None:
+    # January's credit is in (posted ahead) while it is still December: the next is February's.
+    assert next_topup_date(date(2026, 12, 20), 1, Month(2027, 1)) == date(2027, 2, 1)
+    # an old month's credit does not move the next one
+    assert next_topup_date(date(2026, 12, 20), 1, Month(2026, 10)) == date(2026, 12, 1)
 
 
 @given(
@@ -150,7 +179,7 @@ def test_next_topup_date(today: date, day: int, credited: bool, expected: date) 
     st.booleans(),
 )
 def test_next_topup_is_in_this_or_next_month(today: date, day: int, credited: bool) -> None:
-    result = next_topup_date(today, day, credited)
+    result = next_topup_date(today, day, Month.of_date(today) if credited else None)
     month = Month.of_date(today).next() if credited else Month.of_date(today)
     assert Month.of_date(result) == month
     assert result.day == min(day, month.last_day.day)
