@@ -168,6 +168,14 @@ class RefundIn(ApiModel):
         description="无小票退货（按卡或当天无卡销售找到）：无卡销售最多退 counter.receiptless_cash_limit",
     )
 
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _reason_length(cls, value: object) -> object:
+        # the schema's maxLength counts what was sent, before the whitespace is stripped
+        if isinstance(value, str) and len(value) > 200:
+            raise ValueError(f"退货原因最多 200 个字（收到 {len(value)} 个）")
+        return value
+
 
 class ShiftOpenIn(ApiModel):
     opening_float: str = Field(default="0.00")
