@@ -163,10 +163,7 @@ class RefundIn(ApiModel):
     reason: str = Field(min_length=1, max_length=200)
     lines: list[RefundLineIn] | None = Field(default=None, max_length=MAX_LINES)
     void: bool = False
-    receiptless: bool = Field(
-        default=False,
-        description="无小票退货（按卡或当天无卡销售找到）：无卡销售最多退 counter.receiptless_cash_limit",
-    )
+    receiptless: bool = Field(default=False, description="无小票退货（无卡销售有限额）")
 
     @field_validator("reason", mode="before")
     @classmethod
