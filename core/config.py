@@ -260,6 +260,12 @@ class PrinterSettings:
 
 
 @dataclass(frozen=True)
+class CounterSettings:
+    # A return without the receipt of a public (cash) sale: at most this much of one sale.
+    receiptless_cash_limit: Amount = field(default_factory=lambda: Money(5000))
+
+
+@dataclass(frozen=True)
 class BalancePageSettings:
     base_url: Text = "http://127.0.0.1:5000"
     pin: Flag = False
@@ -276,6 +282,7 @@ class Settings:
     inventory: InventorySettings = field(default_factory=InventorySettings)
     clothing: ClothingSettings = field(default_factory=ClothingSettings)
     printer: PrinterSettings = field(default_factory=PrinterSettings)
+    counter: CounterSettings = field(default_factory=CounterSettings)
     balance_page: BalancePageSettings = field(default_factory=BalancePageSettings)
     source: str = "(defaults)"  # where the settings were read from, not a key
 

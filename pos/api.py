@@ -271,6 +271,7 @@ def refund_sale(sale_no: str, body: RefundIn) -> RefundOut:
         reason=body.reason,
         lines=None if body.lines is None else [line.request() for line in body.lines],
         void=body.void,
+        receiptless=body.receiptless,
     )
     result = refunds.refund(
         session,

@@ -3,7 +3,9 @@
 - returns without the receipt: the card (or a holder found by name and last four digits) leads
   to the holder's recent sales, and the refund is made from one of them as with a receipt
   (`POST /api/v1/sales/{sale_no}/refund`, a supervisor's act, money back to the original
-  tenders);
+  tenders); a public (cash) sale is picked from today's recent sales without a card
+  (`GET /api/v1/sales?public=1`) and refunded with `receiptless`, capped by
+  `counter.receiptless_cash_limit`;
 - a supervisor's authorisation of an open price above its product's threshold."""
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from cards.services.cards import find_card
 from core.auth import Role
@@ -23,13 +25,22 @@ from inventory.services.counter_keys import price_open_line
 from inventory.services.products import require_product
 from pos.models import Sale
 from pos.services import open_price
-from pos.services.sales import recent_sales_of_account
+from pos.services.sales import recent_public_sales, recent_sales_of_account
 
 api = ApiBlueprint("counter_api", __name__, tag="checkout")
 
 
 class SalesQuery(ApiModel):
-    card_no: str = Field(min_length=1, max_length=32, description="卡号（16 位）")
+    card_no: str | None = Field(
+        default=None, min_length=1, max_length=32, description="卡号（16 位）"
+    )
+    public: bool = Field(default=False, description="true：本店当天最近的无卡（现金）销售")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> SalesQuery:
+        if (self.card_no is None) == (not self.public):
+            raise ValueError("请给出卡号 card_no，或 public=1 查当天无卡销售（二选一）")
+        return self
 
 
 class SaleSummary(ApiModel):
@@ -64,7 +75,8 @@ class SaleSummaryList(ApiModel):
 
 @api.operation(
     "/sales",
-    summary="无小票退货：按卡号查持卡人最近的销售（最多 10 笔，含同一账户的旧卡）",
+    summary="无小票退货：按卡号查持卡人最近的销售（最多 10 笔，含同一账户的旧卡），"
+    "或 public=1 查本店当天最近的无卡销售（最多 20 笔）",
     roles=(Role.CASHIER,),
     query=SalesQuery,
     response=SaleSummaryList,
@@ -72,10 +84,13 @@ class SaleSummaryList(ApiModel):
 )
 def card_sales(query: SalesQuery) -> SaleSummaryList:
     session = db_session()
-    card = find_card(session, query.card_no.strip())
-    return SaleSummaryList(
-        items=[SaleSummary.of(s) for s in recent_sales_of_account(session, card.account_id)]
-    )
+    if query.card_no is None:
+        tz = settings().tz
+        found = recent_public_sales(session, local_date(now(), tz), tz=tz)
+    else:
+        card = find_card(session, query.card_no.strip())
+        found = recent_sales_of_account(session, card.account_id)
+    return SaleSummaryList(items=[SaleSummary.of(s) for s in found])
 
 
 # --- open prices -----------------------------------------------------------------------------

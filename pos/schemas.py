@@ -163,6 +163,15 @@ class RefundIn(ApiModel):
     reason: str = Field(min_length=1, max_length=200)
     lines: list[RefundLineIn] | None = Field(default=None, max_length=MAX_LINES)
     void: bool = False
+    receiptless: bool = Field(default=False, description="无小票退货（无卡销售有限额）")
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _reason_length(cls, value: object) -> object:
+        # the schema's maxLength counts what was sent, before the whitespace is stripped
+        if isinstance(value, str) and len(value) > 200:
+            raise ValueError(f"退货原因最多 200 个字（收到 {len(value)} 个）")
+        return value
 
 
 class ShiftOpenIn(ApiModel):

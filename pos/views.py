@@ -157,6 +157,7 @@ def terminal() -> Response:
         api_token=token,
         terminal_no=store.terminal,
         public_sales=store.public_sales,
+        receiptless_limit=str(settings().counter.receiptless_cash_limit),
         timezone=store.timezone,
     )
     response = current_app.make_response(page)

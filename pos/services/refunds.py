@@ -36,6 +36,9 @@ class RefundRequest:
     reason: str
     lines: Sequence[LineRequest] | None = None  # None: everything not yet refunded
     void: bool = False
+    # made without the receipt (the sale found from the card, or among today's public sales):
+    # a public sale's refund is then capped by `counter.receiptless_cash_limit`
+    receiptless: bool = False
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,8 @@ def refund(
     picks = _allocate(sale, request)
     amounts = [(line, milli, _line_amount(line, milli)) for line, milli in picks]
     total = sum((amount for _, _, amount in amounts), Money.zero())
+    if request.receiptless and sale.card_id is None:
+        _check_receiptless(sale, total, at=at, settings=settings)
     card_refunded = sum(r.card_fen for r in sale.refunds)
     card_part = Money(min(total.fen, sale.paid_card_fen - card_refunded))
     # then the QR tender, up to what it paid: refunds go back the way the money came
@@ -208,14 +213,35 @@ def refund(
         detail={
             "refund_no": record.refund_no,
             "kind": record.kind,
+            "total": str(total),
             "card": str(card_part),
             "cash": str(cash_part),
+            "qr": str(qr_part),
             "reason": reason,
+            "receiptless": request.receiptless,
         },
         address=address,
     )
     balance = None if sale.account_id is None else ledger.balance(session, sale.account_id)
     return RefundResult(record, balance, slip)
+
+
+def _check_receiptless(sale: Sale, total: Money, *, at: datetime, settings: Settings) -> None:
+    """A public sale refunded without its receipt: only on the day it was made, and never more
+    than `counter.receiptless_cash_limit` of it in all (earlier refunds count)."""
+    sold_on = local_date(sale.at, settings.tz)
+    if sold_on != local_date(at, settings.tz):
+        raise ValidationError(
+            f"销售单 {sale.sale_no} 是 {sold_on:%Y-%m-%d} 的无卡销售：无小票退货只限当天，请凭小票办理"
+        )
+    limit = settings.counter.receiptless_cash_limit
+    before = Money(sum(r.total.fen for r in sale.refunds))
+    if before + total > limit:
+        already = f"（此单已退 {before}）" if before else ""
+        raise ValidationError(
+            f"无小票退货每笔销售最多退 {limit}：销售单 {sale.sale_no} 本次 {total}{already}"
+            "超过限额，请凭小票办理"
+        )
 
 
 def _refund_shift(session: Session, sale: Sale, *, actor: Actor, at: datetime, tz: tzinfo) -> Shift:

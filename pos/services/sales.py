@@ -42,3 +42,22 @@ def recent_sales_of_account(
     without the receipt is found from here."""
     query = select(Sale).where(Sale.account_id == account_id).order_by(Sale.id.desc()).limit(limit)
     return list(session.scalars(query))
+
+
+RECENT_PUBLIC_SALES = 20
+
+
+def recent_public_sales(
+    session: Session, day: date, *, tz: tzinfo, limit: int = RECENT_PUBLIC_SALES
+) -> list[Sale]:
+    """The latest sales without a card of one business day in store time, newest first: a
+    return of a public (cash) sale without its receipt is found from here."""
+    start = datetime(day.year, day.month, day.day, tzinfo=tz)
+    end = start + timedelta(days=1)
+    query = (
+        select(Sale)
+        .where(Sale.card_id.is_(None), Sale.at >= start, Sale.at < end)
+        .order_by(Sale.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))

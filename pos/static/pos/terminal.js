@@ -14,6 +14,7 @@
   var API = root.dataset.api || "/api/v1";
   var PRINTER_STATE = root.dataset.printerState || "/printing/state";
   var PUBLIC_SALES = root.dataset.publicSales === "true";
+  var RECEIPTLESS_LIMIT = root.dataset.receiptlessLimit || ""; // counter.receiptless_cash_limit
   var TZ = root.dataset.tz || undefined; // the store's zone: times show in store time
   var CARD_RE = /^\d{16}$/;
   var QR_RE = /\/b\/([A-Za-z0-9_\-]+)\/?$/;
@@ -1193,8 +1194,14 @@
     openDialog({
       title: "退货：查找销售单",
       html: '<label class="t-field">销售单号（没有小票：刷卡或输入卡号，或 姓名 + 证件/手机后四位）' +
-        '<input id="d-sale" autocomplete="off" value="' + esc(S.lastSaleNo || "") + '"></label>',
-      keys: "Enter 查找　Esc 返回",
+        '<input id="d-sale" autocomplete="off" value="' + esc(S.lastSaleNo || "") + '"></label>' +
+        '<p class="t-card-sub">没有小票也没有卡（现金购买）：再按 <kbd>F8</kbd> 选 现金（无小票）</p>',
+      keys: "Enter 查找　F8 现金（无小票）　Esc 返回",
+      onKey: function (e) {
+        if (e.key !== "F8") return false;
+        dialogRun(publicSales);
+        return true;
+      },
       onSubmit: function () {
         var no = val("d-sale");
         if (!no) return dialogError(new ApiError("validation_error", "请输入销售单号"));
@@ -1231,44 +1238,65 @@
     return call("GET", "/sales?card_no=" + encodeURIComponent(cardNo)).then(function (res) {
       var items = res.data.items || [];
       if (!items.length) throw new ApiError("not_found", "此卡没有销售记录", 0, "请核对卡号。");
-      var html = '<ol class="t-held t-sales">';
-      items.slice(0, 9).forEach(function (x, i) {
-        html += '<li data-index="' + i + '"' + (i === 0 ? ' class="t-selected"' : "") + "><kbd>" + (i + 1) + "</kbd> " +
-          esc(storeTime(x.at, { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" })) + "　" +
-          esc(x.sale_no) + "　" + x.items + " 行　实收 " + yuan(x.total) +
-          (isZero(x.refunded) ? "" : "　已退 " + yuan(x.refunded)) + "</li>";
-      });
-      html += "</ol>";
-      openDialog({
-        title: "退货：选择这张卡最近的销售",
-        cls: "t-dialog-wide",
-        html: html + '<input id="d-pick" class="t-hidden-input" autocomplete="off" aria-label="销售序号">',
-        keys: "数字键或 ↑↓ 加 Enter 选择　Esc 返回",
-        onKey: function (e) {
-          var list = dialogEl.querySelectorAll(".t-sales li");
-          var at = 0;
-          for (var k = 0; k < list.length; k++) if (list[k].classList.contains("t-selected")) at = k;
-          if (e.key === "ArrowDown" || e.key === "ArrowUp") {
-            var next = Math.max(0, Math.min(list.length - 1, at + (e.key === "ArrowDown" ? 1 : -1)));
-            list[at].classList.remove("t-selected");
-            list[next].classList.add("t-selected");
-            return true;
-          }
-          var x = null;
-          if (e.key === "Enter") x = items[at];
-          else if (/^[1-9]$/.test(e.key)) x = items[parseInt(e.key, 10) - 1];
-          else return e.key.length === 1;
-          if (!x) return true;
-          dialogRun(function () {
-            return call("GET", "/sales/" + encodeURIComponent(x.sale_no)).then(function (r) { refundDetail(r.data); });
-          });
-          return true;
-        },
-      });
+      pickSale("退货：选择这张卡最近的销售", "", items.slice(0, 9), null);
     });
   }
 
-  function refundDetail(sale) {
+  // no receipt, no card: today's recent public (cash) sales, refunded up to the store's limit
+  function publicSales() {
+    return call("GET", "/sales?public=1").then(function (res) {
+      var items = res.data.items || [];
+      var limit = RECEIPTLESS_LIMIT;
+      if (!items.length) throw new ApiError("not_found", "今天还没有无卡销售", 0, "请凭小票输入销售单号。");
+      pickSale("退货：选择今天的无卡（现金）销售",
+        '<p class="t-card-sub">现金（无小票）：每笔最多退 ' + yuan(limit) + "，超过请凭小票办理</p>", items, limit);
+    });
+  }
+
+  function pickSale(title, note, items, limit) {
+    var html = note + '<ol class="t-held t-sales">';
+    items.forEach(function (x, i) {
+      html += '<li data-index="' + i + '"' + (i === 0 ? ' class="t-selected"' : "") + ">" +
+        (i < 9 ? "<kbd>" + (i + 1) + "</kbd> " : "") +
+        esc(storeTime(x.at, { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" })) + "　" +
+        esc(x.sale_no) + "　" + x.items + " 行　实收 " + yuan(x.total) +
+        (isZero(x.refunded) ? "" : "　已退 " + yuan(x.refunded)) + "</li>";
+    });
+    html += "</ol>";
+    openDialog({
+      title: title,
+      cls: "t-dialog-wide",
+      html: html + '<input id="d-pick" class="t-hidden-input" autocomplete="off" aria-label="销售序号">',
+      keys: "数字键或 ↑↓ 加 Enter 选择　Esc 返回",
+      onKey: function (e) {
+        var list = dialogEl.querySelectorAll(".t-sales li");
+        var at = 0;
+        for (var k = 0; k < list.length; k++) if (list[k].classList.contains("t-selected")) at = k;
+        if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+          var next = Math.max(0, Math.min(list.length - 1, at + (e.key === "ArrowDown" ? 1 : -1)));
+          list[at].classList.remove("t-selected");
+          list[next].classList.add("t-selected");
+          if (list[next].scrollIntoView) list[next].scrollIntoView({ block: "nearest" });
+          return true;
+        }
+        var x = null;
+        if (e.key === "Enter") x = items[at];
+        else if (/^[1-9]$/.test(e.key)) x = items[parseInt(e.key, 10) - 1];
+        else return e.key.length === 1;
+        if (!x) return true;
+        dialogRun(function () {
+          return call("GET", "/sales/" + encodeURIComponent(x.sale_no)).then(function (r) {
+            refundDetail(r.data, { limit: limit });
+          });
+        });
+        return true;
+      },
+    });
+  }
+
+  // `receiptless`: found without the receipt (from the card, or today's public sales with the
+  // store's `limit`); the server caps a public sale's refund and audits how it was found
+  function refundDetail(sale, receiptless) {
     var html = '<p class="t-refund-head">' + esc(sale.sale_no) + "　" + esc(sale.holder || "无卡") +
       "　实收 " + yuan(sale.total) + "（卡 " + yuan(sale.paid_card) + "，现金 " +
       yuan(sale.cash_kept != null ? sale.cash_kept : sale.paid_cash) + "）" +
@@ -1279,6 +1307,7 @@
         esc(l.qty) + '</td><td class="num">' + esc(l.refunded_qty) + '</td><td class="num">' + esc(l.total) + "</td></tr>";
     });
     html += "</tbody></table>";
+    if (receiptless && receiptless.limit) html += '<p class="t-card-sub">现金（无小票）：最多退 ' + yuan(receiptless.limit) + "</p>";
     html += '<label class="t-field">退哪几行（留空＝整单；如 1,3 或 2*1＝第 2 行退 1 件）<input id="d-lines" autocomplete="off"></label>' +
       '<label class="t-field">退货原因<input id="d-reason" autocomplete="off"></label>' +
       '<div class="t-two"><label class="t-field">店长用户名<input id="d-user" autocomplete="off" autocapitalize="off"></label>' +
@@ -1304,6 +1333,7 @@
         }
         var body = { reason: reason };
         if (lines) body.lines = lines;
+        if (receiptless) body.receiptless = true;
         dialogRun(function () { return refundAs(sale, body, user, pass); });
       },
     });
