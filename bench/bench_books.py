@@ -138,9 +138,7 @@ def report(db: Database, books: Books, out: Generated, timed: Timings) -> bool:
     nov, dec = statements["2026-11"], statements["2026-12"]
     carried = dec["total"]["opening"] == nov["total"]["closing"]
     print(f"\n12 月期初 {dec['total']['opening']} = 11 月期末 {nov['total']['closing']}: {carried}")
-    print(
-        f"封存码：2026-11 {out.seals['2026-11']}，2026-12 {out.seals['2026-12']}，当前 {seal_now}"
-    )
+    print(f"封印：2026-11 {out.seals['2026-11']}，2026-12 {out.seals['2026-12']}，当前 {seal_now}")
     for m in MONTHS:
         same = statements[m] == out.closes[m]
         recomputed = all(fresh[m][k] == out.closes[m][k] for k in COMPARED)

@@ -63,7 +63,7 @@ def month_group() -> None:
 @click.argument("month")
 def close(month: str) -> None:
     """结账一个已结束的月份（门店时间）：存档其资金月报（按类别、按门店），封存账本到该月末
-    并打印封存码；此后日期在该月的分录一律不能再记入。再次结账同一月份只说明已结账。"""
+    并打印封印；此后日期在该月的分录一律不能再记入。再次结账同一月份只说明已结账。"""
     context = cli_context()
     settings = context.settings
     period = Month.parse(month)
@@ -78,5 +78,5 @@ def close(month: str) -> None:
         click.echo(f"{period} 已于 {closed_at:%Y-%m-%d %H:%M} 结账，未做任何改动。")
     else:
         click.echo(f"{period} 已结账。")
-    click.echo(f"封存码：{outcome.seal}")
+    click.echo(f"封印：{outcome.seal}")
     click.echo(f"期末余额 {statement.to_json()['total']['closing']}，{statement.balance_line}")

@@ -314,7 +314,7 @@ def statement_lines(statement: FundStatement, *, store_name: str) -> list[str]:
     state = "已结账" if statement.closed else "未结账"
     out = [f"{store_name} 慈善购物卡资金月报 {statement.month}（{state}）"]
     if statement.seal:
-        out.append(f"封存码：{statement.seal}")
+        out.append(f"封印：{statement.seal}")
     out.append("  ".join(title for title, _ in COLUMNS))
     for name, figures in [*statement.categories.items(), ("合计", statement.total)]:
         cells = [name, str(figures.people)]

@@ -125,6 +125,6 @@ def check_closed_months(
         seal = seal_at(session, month.last_day)
         if seal != record.seal:
             problems.append(
-                f"已结账月份 {record.month} 的封存码 {record.seal} 与账本不符（现在为 {seal}）"
+                f"已结账月份 {record.month} 的封印 {record.seal} 与账本不符（现在为 {seal}）"
             )
     return problems

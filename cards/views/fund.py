@@ -91,4 +91,4 @@ def close_month(month: str) -> Response:
     except DomainError as exc:
         return refused(exc, url_for("cards.months"))
     said = "已结账过，未做任何改动" if outcome.already else "已结账"
-    return done(f"{period} {said}。封存码：{outcome.seal}", url_for("cards.months"))
+    return done(f"{period} {said}。封印：{outcome.seal}", url_for("cards.months"))

@@ -98,7 +98,7 @@ class TitleBlock:
         lines = [self.title, "　".join(facts)]
         lines.append(f"打印时间：{self.printed_at.astimezone(self.tz):%Y-%m-%d %H:%M}")
         if self.seal:
-            lines.append(f"封存码：{self.seal}")
+            lines.append(f"封印：{self.seal}")
         return lines
 
 

@@ -178,7 +178,7 @@ def test_title_block_names_the_store_period_seal_and_time_of_printing() -> None:
     assert texts[0] == "慈善购物卡资金月报"
     assert texts[1] == "门店：惠济区慈善超市　期间：2026-11"
     assert texts[2] == "打印时间：2026-12-01 10:30"  # in store time
-    assert texts[3] == "封存码：" + "ab" * 32
+    assert texts[3] == "封印：" + "ab" * 32
     assert sheet.cell(1, 1).font.b and sheet.cell(1, 1).font.sz == 14
     assert f"A1:{chr(ord('A') + len(COLUMNS) - 1)}1" in {str(m) for m in sheet.merged_cells.ranges}
 

@@ -58,7 +58,7 @@ def test_statement_shows_the_counters_figures_and_closes(api, store, cli, clock,
     assert refused.exit_code == 1 and "还没有结束" in refused.output
     clock.set(shanghai(2026, 12, 2, 9))
     closed = cli_ok(cli("month", "close", "2026-11"))
-    assert "已结账" in closed and "封存码：" in closed
+    assert "已结账" in closed and "封印：" in closed
     again = cli_ok(cli("month", "close", "2026-11"))
     assert "未做任何改动" in again
     assert cli("month", "close", "2026-12").exit_code == 1
@@ -100,7 +100,7 @@ def test_api_roles_and_pages(api, store, client, login, clock):
     assert sheet.freeze_panes is not None
     total = next(r for r in sheet.iter_rows() if r[0].value == "合计")
     assert total[-1].value == 12.62 and total[-1].number_format.endswith("0.00")
-    assert "封存码" not in str(sheet["A1"].value) and header[1].value == "充值人数"
+    assert "封印" not in str(sheet["A1"].value) and header[1].value == "充值人数"
     with client.get("/cards/fund/2026-11.csv") as csv_download:
         assert "期末余额" in csv_download.data.decode("utf-8-sig")
     months = client.get("/cards/months").get_data(as_text=True)
@@ -111,10 +111,10 @@ def test_api_roles_and_pages(api, store, client, login, clock):
     login(Role.BUREAU)  # the clock moved past the idle timeout
     done = client.post("/cards/months/2026-11/close", follow_redirects=True)
     text = done.get_data(as_text=True)
-    assert "已结账" in text and "封存码" in text
+    assert "已结账" in text and "封印" in text
     closed = client.get("/cards/fund?month=2026-11").get_data(as_text=True)
     assert "已结账" in closed
     with client.get("/cards/fund/2026-11.xlsx") as download:
         titled = load_workbook(io.BytesIO(download.data))["资金月报"]
-    assert any("封存码" in str(c.value) for row in titled.iter_rows(max_row=6) for c in row)
+    assert any("封印" in str(c.value) for row in titled.iter_rows(max_row=6) for c in row)
     assert client.get("/cards/months/2026-11/close").status_code == 405

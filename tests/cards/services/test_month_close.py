@@ -257,7 +257,7 @@ def test_a_posting_slipped_into_a_closed_month_is_found(
     session.commit()
     problems = month_close.check_closed_months(session, settings)
     assert any("2026-11" in p and "不一致" in p for p in problems), problems
-    assert any("封存码" in p for p in problems), problems
+    assert any("封印" in p for p in problems), problems
 
 
 def test_json_shape_and_identity(people_with_cards, session, settings, clock):
