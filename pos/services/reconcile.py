@@ -6,7 +6,10 @@ does the work; at most `limit` problems of each kind are named)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Subquery, func, or_, select
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Row, Subquery, func, or_, select
 from sqlalchemy.orm import Session
 
 from cards.models import LedgerTransaction, Posting
@@ -73,6 +76,34 @@ def _ledger_problem(
     return None
 
 
+def _problems(
+    rows: Iterable[Row[Any]], label: str, kind: str, key_prefix: str, sign: int, limit: int
+) -> list[str]:
+    """The first `limit` problems of rows (number, card fen, account, txn id, txn kind, its
+    idem key, the wallet posting's account and fen) whose ledger transaction should be `kind`
+    under `key_prefix:number`, its wallet posting `sign` times the card amount."""
+    problems: list[str] = []
+    for number, paid, account, txn_id, txn_kind, key, w_account, w_fen in rows:
+        problem = _ledger_problem(
+            f"{label} {number}",
+            paid_fen=paid,
+            account_id=account,
+            txn_id=txn_id,
+            kind=txn_kind,
+            idem_key=key,
+            expected_kind=kind,
+            expected_key=f"{key_prefix}:{number}",
+            wallet_account=w_account,
+            wallet_fen=w_fen,
+            sign=sign,
+        )
+        if problem:
+            problems.append(problem)
+            if len(problems) >= limit:
+                break
+    return problems
+
+
 def card_payments(session: Session, limit: int = 50) -> list[str]:
     """Each sale's card amount against its purchase transaction's wallet posting."""
     wallet = _wallet_postings()
@@ -93,26 +124,7 @@ def card_payments(session: Session, limit: int = 50) -> list[str]:
         .order_by(Sale.id)
         .execution_options(yield_per=1000)
     )
-    problems: list[str] = []
-    for sale_no, paid, account, txn_id, kind, key, w_account, w_fen in rows:
-        problem = _ledger_problem(
-            f"销售单 {sale_no}",
-            paid_fen=paid,
-            account_id=account,
-            txn_id=txn_id,
-            kind=kind,
-            idem_key=key,
-            expected_kind="purchase",
-            expected_key=f"sale:{sale_no}",
-            wallet_account=w_account,
-            wallet_fen=w_fen,
-            sign=-1,
-        )
-        if problem:
-            problems.append(problem)
-            if len(problems) >= limit:
-                break
-    return problems
+    return _problems(rows, "销售单", "purchase", "sale", -1, limit)
 
 
 def card_refunds(session: Session, limit: int = 50) -> list[str]:
@@ -136,26 +148,7 @@ def card_refunds(session: Session, limit: int = 50) -> list[str]:
         .order_by(Refund.id)
         .execution_options(yield_per=1000)
     )
-    problems: list[str] = []
-    for refund_no, paid, account, txn_id, kind, key, w_account, w_fen in rows:
-        problem = _ledger_problem(
-            f"退货单 {refund_no}",
-            paid_fen=paid,
-            account_id=account,
-            txn_id=txn_id,
-            kind=kind,
-            idem_key=key,
-            expected_kind="refund",
-            expected_key=f"refund:{refund_no}",
-            wallet_account=w_account,
-            wallet_fen=w_fen,
-            sign=1,
-        )
-        if problem:
-            problems.append(problem)
-            if len(problems) >= limit:
-                break
-    return problems
+    return _problems(rows, "退货单", "refund", "refund", 1, limit)
 
 
 def ledger_without_sale(session: Session, limit: int = 50) -> list[str]:
